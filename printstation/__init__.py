@@ -1,0 +1,1 @@
+"""printstation: controller of an e-KTP print station."""

@@ -1,0 +1,234 @@
+"""Station configuration, read from TOML.
+
+Where it comes from, first found wins: ``--config FILE``, ``$PRINTSTATION_CONFIG``,
+``config/station.toml``. The database URL may be overridden by
+``$PRINTSTATION_DATABASE_URL``. Relative paths in the file (a SQLite database, the
+simulator's state folder, the card template) are relative to the file's own folder, so
+a station folder can be moved or pointed at from anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from printstation.errors import ConfigError
+
+#: The configuration folder shipped with the product (templates, region table, defaults).
+PRODUCT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+DEFAULT_CONFIG_PATH = Path("config/station.toml")
+DEFAULT_TEMPLATE = PRODUCT_CONFIG_DIR / "card-front.toml"
+VPCD_FIRST_PORT = 35963
+
+
+@dataclass(frozen=True)
+class SimulatorConfig:
+    """How a simulated printer behaves: its virtual reader port, speed and faults."""
+
+    vpcd_host: str = "127.0.0.1"
+    vpcd_port: int = VPCD_FIRST_PORT
+    #: Multiplies every mechanical delay; 0 makes the printer instantaneous.
+    time_scale: float = 0.0
+    #: Seconds for one whole card at time_scale 1 (feed, encode move, print, eject).
+    card_seconds: float = 16.0
+    #: Fault rules, e.g. "card 3: chip corrupt" (see printstation.sim.faults).
+    faults: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PrinterConfig:
+    name: str
+    #: ``usb:0f49:*``, ``usb:0f49:0a00``, ``usb:0f49:0a00:SERIAL`` or ``simulated:NAME``.
+    uri: str
+    #: The PC/SC reader name of the printer's chip encoder.
+    reader: str
+    simulator: SimulatorConfig | None = None
+
+    @property
+    def simulated(self) -> bool:
+        return self.uri.startswith("simulated:")
+
+
+@dataclass(frozen=True)
+class OfficeConfig:
+    province: str = "NUSA TENGGARA TIMUR"
+    regency: str = "KOTA KUPANG"
+    issue_place: str = "KOTA KUPANG"
+
+
+@dataclass(frozen=True)
+class ChipConfig:
+    profile: str = "ektp"
+    capacity: int = 8192
+
+
+@dataclass(frozen=True)
+class StationConfig:
+    name: str
+    database_url: str
+    #: Folder holding the station's own files (simulated hardware state, outputs).
+    home: Path
+    office: OfficeConfig = field(default_factory=OfficeConfig)
+    chip: ChipConfig = field(default_factory=ChipConfig)
+    template: Path = DEFAULT_TEMPLATE
+    printers: tuple[PrinterConfig, ...] = ()
+    source: Path | None = None
+
+    @property
+    def sim_dir(self) -> Path:
+        return self.home / "sim"
+
+    def printer(self, name: str) -> PrinterConfig:
+        for printer in self.printers:
+            if printer.name == name:
+                return printer
+        known = ", ".join(p.name for p in self.printers) or "none"
+        raise ConfigError(f"no printer named {name!r} (configured: {known})", where=str(self.source))
+
+
+def _resolve_db_url(url: str, base: Path) -> str:
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != "sqlite://":
+        return prefix + str((base / url[len(prefix) :]).resolve())
+    return url
+
+
+def _require(table: dict[str, Any], key: str, where: str) -> Any:
+    if key not in table:
+        raise ConfigError(f"missing required key {key!r}", where=where)
+    return table[key]
+
+
+def parse_config(data: dict[str, Any], *, base: Path, source: Path | None = None) -> StationConfig:
+    where = str(source) if source else "configuration"
+    station = data.get("station", {})
+    env_url = os.environ.get("PRINTSTATION_DATABASE_URL")
+    url = env_url or station.get("database_url", "sqlite:///station.db")
+    printers = []
+    for i, raw in enumerate(data.get("printers", [])):
+        pwhere = f"{where}: printers[{i}]"
+        sim = raw.get("simulator")
+        sim_cfg = None
+        if sim is not None or str(raw.get("uri", "")).startswith("simulated:"):
+            sim = sim or {}
+            sim_cfg = SimulatorConfig(
+                vpcd_host=sim.get("vpcd_host", "127.0.0.1"),
+                vpcd_port=int(sim.get("vpcd_port", VPCD_FIRST_PORT)),
+                time_scale=float(sim.get("time_scale", 0.0)),
+                card_seconds=float(sim.get("card_seconds", 16.0)),
+                faults=tuple(sim.get("faults", ())),
+            )
+        printers.append(
+            PrinterConfig(
+                name=str(_require(raw, "name", pwhere)),
+                uri=str(_require(raw, "uri", pwhere)),
+                reader=str(_require(raw, "reader", pwhere)),
+                simulator=sim_cfg,
+            )
+        )
+    names = [p.name for p in printers]
+    if len(set(names)) != len(names):
+        raise ConfigError("printer names must be unique", where=where)
+    office = data.get("office", {})
+    chip = data.get("chip", {})
+    template = data.get("layout", {}).get("template")
+    return StationConfig(
+        name=str(station.get("name", "STATION")),
+        database_url=_resolve_db_url(url, base),
+        home=(base / station.get("home", ".")).resolve(),
+        office=OfficeConfig(**{k: str(v) for k, v in office.items()}),
+        chip=ChipConfig(
+            profile=str(chip.get("profile", "ektp")), capacity=int(chip.get("capacity", 8192))
+        ),
+        template=(base / template).resolve() if template else DEFAULT_TEMPLATE,
+        printers=tuple(printers),
+        source=source,
+    )
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> StationConfig:
+    """Load the station configuration from the first place that has one."""
+    chosen = path or os.environ.get("PRINTSTATION_CONFIG") or DEFAULT_CONFIG_PATH
+    file = Path(chosen)
+    if not file.is_file():
+        raise ConfigError(
+            "configuration file not found: pass --config FILE, set PRINTSTATION_CONFIG, "
+            "or create one with 'printstation init --out DIR'",
+            where=str(file),
+        )
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"not valid TOML: {exc}", where=str(file)) from exc
+    return parse_config(data, base=file.resolve().parent, source=file.resolve())
+
+
+def simulated_printers(count: int) -> list[dict[str, Any]]:
+    """Configuration tables for ``count`` simulated printers on consecutive vpcd readers."""
+    return [
+        {
+            "name": f"P{i + 1}",
+            "uri": f"simulated:P{i + 1}",
+            "reader": vpcd_reader_name(i),
+            "simulator": {"vpcd_port": VPCD_FIRST_PORT + i},
+        }
+        for i in range(count)
+    ]
+
+
+def vpcd_reader_name(index: int) -> str:
+    """PC/SC name of the vpcd reader on port VPCD_FIRST_PORT + index.
+
+    The Debian package's entry gives "Virtual PCD 00 00/01"; the station's set-up adds
+    entries named "Virtual PCD B", "C", "D" for two readers each (scripts/setup.sh).
+    """
+    entry, slot = divmod(index, 2)
+    if entry > 3:
+        raise ConfigError(f"only 8 virtual readers are set up; printer {index + 1} has none")
+    label = "Virtual PCD" if entry == 0 else f"Virtual PCD {'BCD'[entry - 1]}"
+    return f"{label} 00 {slot:02d}"
+
+
+def write_config(path: Path, data: dict[str, Any]) -> None:
+    """Write a configuration table as TOML (the subset the station uses)."""
+    path.write_text(_dump_toml(data), encoding="utf-8")
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{escaped}"'
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def _dump_table(prefix: str, table: dict[str, Any], out: list[str]) -> None:
+    scalars = {k: v for k, v in table.items() if not isinstance(v, dict | list) or _is_array(v)}
+    for key, value in scalars.items():
+        out.append(f"{key} = {_toml_value(value)}")
+    for key, value in table.items():
+        if isinstance(value, dict):
+            out.append(f"\n[{prefix}{key}]")
+            _dump_table(f"{prefix}{key}.", value, out)
+        elif isinstance(value, list) and not _is_array(value):
+            for item in value:
+                out.append(f"\n[[{prefix}{key}]]")
+                _dump_table(f"{prefix}{key}.", item, out)
+
+
+def _is_array(value: Any) -> bool:
+    return isinstance(value, list | tuple) and not any(isinstance(v, dict) for v in value)
+
+
+def _dump_toml(data: dict[str, Any]) -> str:
+    out: list[str] = ["# printstation station configuration"]
+    _dump_table("", data, out)
+    return "\n".join(out).strip() + "\n"

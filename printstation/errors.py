@@ -1,0 +1,155 @@
+"""The station's one error family.
+
+Every error has a stable ``code`` (stored as a failure cause, shown in ``--json``
+output) and an ``exit_code`` for the command line. Messages are written for the
+operator: what happened, where, and what to do about it. Library exceptions
+(usb.core.USBError, smartcard exceptions, SQLAlchemy errors) are converted into these
+at the boundary that meets the library, and nowhere else.
+"""
+
+from __future__ import annotations
+
+
+class PrintStationError(Exception):
+    """Base of every error the station raises on purpose."""
+
+    code = "error"
+    exit_code = 1
+
+    def __init__(self, message: str, *, where: str | None = None) -> None:
+        self.message = message
+        self.where = where
+        super().__init__(f"{where}: {message}" if where else message)
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"code": self.code, "message": self.message, "where": self.where}
+
+
+class ConfigError(PrintStationError):
+    code = "config"
+    exit_code = 2
+
+
+class InputError(PrintStationError):
+    """Bad input from outside: an enrolment, a NIK, a photo, a bundle."""
+
+    code = "input"
+    exit_code = 3
+
+
+class InvalidNIK(InputError):
+    code = "invalid_nik"
+
+
+class PermissionDenied(PrintStationError):
+    code = "permission_denied"
+    exit_code = 4
+
+
+# --- hardware -------------------------------------------------------------------------
+
+
+class HardwareError(PrintStationError):
+    code = "hardware"
+    exit_code = 10
+
+
+class PrinterError(HardwareError):
+    code = "printer"
+
+
+class PrinterNotFound(PrinterError):
+    code = "printer_not_found"
+
+
+class PrinterDisconnected(PrinterError):
+    code = "printer_disconnected"
+
+
+class PrinterTimeout(PrinterError):
+    code = "printer_timeout"
+
+
+class PrinterProtocolError(PrinterError):
+    """The printer answered something the driver cannot parse, or refused a command."""
+
+    code = "printer_protocol"
+
+
+class PrinterNeedsOperator(PrinterError):
+    """A condition only a person can clear (jam, cover, feeder, ribbon)."""
+
+    code = "printer_needs_operator"
+
+
+class PrinterJam(PrinterNeedsOperator):
+    code = "jam"
+
+
+class CoverOpen(PrinterNeedsOperator):
+    code = "cover_open"
+
+
+class FeederEmpty(PrinterNeedsOperator):
+    code = "feeder_empty"
+
+
+class RibbonError(PrinterNeedsOperator):
+    code = "ribbon"
+
+
+class EncoderError(HardwareError):
+    """The chip encoder (PC/SC reader) or the chip in it failed."""
+
+    code = "encoder"
+
+
+class ReaderNotFound(EncoderError):
+    code = "reader_not_found"
+
+
+class NoCardInReader(EncoderError):
+    code = "no_card"
+
+
+class ChipError(EncoderError):
+    """The chip answered with an error status word or a wrong content."""
+
+    code = "chip"
+
+    def __init__(self, message: str, *, where: str | None = None, sw: int | None = None) -> None:
+        super().__init__(message, where=where)
+        self.sw = sw
+
+
+class ChipVerificationFailed(ChipError):
+    code = "chip_verification_failed"
+
+
+# --- stock and jobs -------------------------------------------------------------------
+
+
+class StockError(PrintStationError):
+    code = "stock"
+    exit_code = 20
+
+
+class UnknownBlank(StockError):
+    """A blank whose serial is not in this station's received stock: a security event."""
+
+    code = "unknown_blank"
+
+
+class BlankAlreadyUsed(StockError):
+    """A blank whose serial already has a fate: a security event."""
+
+    code = "blank_already_used"
+
+
+class LedgerUnbalanced(StockError):
+    code = "ledger_unbalanced"
+
+
+class JobError(PrintStationError):
+    code = "job"
+    exit_code = 30
