@@ -57,6 +57,8 @@ class OfficeConfig:
     province: str = "NUSA TENGGARA TIMUR"
     regency: str = "KOTA KUPANG"
     issue_place: str = "KOTA KUPANG"
+    #: Dates on the card (issue date) are the office's local dates: WITA for NTT.
+    timezone: str = "Asia/Makassar"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 Sex = Literal["L", "P"]
 IssueReason = Literal["new", "lost", "damaged", "data_change"]
@@ -107,3 +107,51 @@ class IssueInfo:
 
     place: str
     date: date
+
+
+def record_to_dict(r: CardRecord) -> dict[str, object]:
+    """The record as JSON-able values, in the field names of the import format."""
+    a = r.address
+    return {
+        "enrolment_id": r.enrolment_id,
+        "nik": r.nik,
+        "name": r.name,
+        "birth_place": r.birth_place,
+        "birth_date": r.birth_date.isoformat(),
+        "sex": r.sex,
+        "blood_type": r.blood_type,
+        "address": {"street": a.street, "rt": a.rt, "rw": a.rw, "village": a.village,
+                    "district": a.district, "regency": a.regency, "province": a.province},
+        "religion": r.religion,
+        "marital_status": r.marital_status,
+        "occupation": r.occupation,
+        "citizenship": r.citizenship,
+        "valid_until": r.valid_until.isoformat() if r.valid_until else None,
+        "recorded_at": r.recorded_at.isoformat(),
+        "approved_at": r.approved_at.isoformat(),
+        "issue_reason": r.issue_reason,
+        "replaces_serial": r.replaces_serial,
+    }
+
+
+def record_from_dict(d: dict[str, Any]) -> CardRecord:
+    """The inverse of record_to_dict (for values already validated)."""
+    return CardRecord(
+        enrolment_id=d["enrolment_id"],
+        nik=d["nik"],
+        name=d["name"],
+        birth_place=d["birth_place"],
+        birth_date=date.fromisoformat(d["birth_date"]),
+        sex=d["sex"],
+        blood_type=d["blood_type"],
+        address=Address(**d["address"]),
+        religion=d["religion"],
+        marital_status=d["marital_status"],
+        occupation=d["occupation"],
+        citizenship=d["citizenship"],
+        valid_until=date.fromisoformat(d["valid_until"]) if d.get("valid_until") else None,
+        recorded_at=datetime.fromisoformat(d["recorded_at"]),
+        approved_at=datetime.fromisoformat(d["approved_at"]),
+        issue_reason=d.get("issue_reason", "new"),
+        replaces_serial=d.get("replaces_serial"),
+    )

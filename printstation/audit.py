@@ -1,0 +1,84 @@
+"""The append-only audit log: every event chained to the one before by SHA-256.
+
+Each event's hash covers its own fields and the previous event's hash, so changing,
+deleting or inserting an event breaks the chain at that point. Appends lock the chain's
+head row, so concurrent stations append one at a time and the chain never forks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from printstation.models import AuditEvent, AuditHead, utcnow
+
+GENESIS = "0" * 64
+
+
+def _digest(prev_hash: str, at: datetime, actor: str, action: str, subject: str,
+            detail: dict[str, Any]) -> str:
+    body = json.dumps(
+        [prev_hash, at.isoformat(timespec="microseconds"), actor, action, subject, detail],
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def record(session: Session, actor: str, action: str, subject: str,
+           **detail: Any) -> AuditEvent:
+    """Append one event in the caller's transaction (committed with the change it records)."""
+    head = session.execute(
+        select(AuditHead).where(AuditHead.id == 1).with_for_update()
+    ).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(id=1, last_id=0, last_hash=GENESIS)
+        session.add(head)
+    at = utcnow().replace(tzinfo=None)
+    detail = json.loads(json.dumps(detail, default=str))
+    event = AuditEvent(
+        at=at, actor=actor, action=action, subject=subject, detail=detail,
+        prev_hash=head.last_hash,
+        hash=_digest(head.last_hash, at, actor, action, subject, detail),
+    )
+    session.add(event)
+    session.flush()
+    head.last_id = event.id
+    head.last_hash = event.hash
+    return event
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    event_id: int
+    problem: str
+
+
+def verify_chain(session: Session) -> list[ChainProblem]:
+    """Re-hash the whole chain; name every event that was changed, removed or inserted."""
+    problems: list[ChainProblem] = []
+    prev = GENESIS
+    last_id = 0
+    for event in session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars():
+        at = event.at.replace(tzinfo=None)
+        if event.prev_hash != prev:
+            problems.append(ChainProblem(event.id, "does not follow the event before it "
+                                         "(an event was removed or inserted)"))
+        expected = _digest(event.prev_hash, at, event.actor, event.action, event.subject,
+                           event.detail)
+        if expected != event.hash:
+            problems.append(ChainProblem(event.id, "content was changed after it was written"))
+        prev = event.hash
+        last_id = event.id
+    head = session.get(AuditHead, 1)
+    if head is not None and (head.last_hash != prev or head.last_id != last_id):
+        problems.append(ChainProblem(last_id, "the chain's end does not match its head "
+                                     "(events were removed from the end)"))
+    return problems

@@ -1,0 +1,122 @@
+"""The ``printstation`` command line: thin wrappers over functions tests call too."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from printstation.errors import PrintStationError
+
+console = Console(stderr=True)
+
+
+class Context:
+    def __init__(self, config: str | None, user: str) -> None:
+        self.config = config
+        self.user = user
+
+    def station(self) -> Any:
+        from printstation.station import Station
+
+        return Station.open(self.config)
+
+
+def _emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=None, default=str))
+
+
+def _fail(exc: PrintStationError, as_json: bool) -> None:
+    if as_json:
+        _emit_json({"error": exc.as_dict()})
+    console.print(f"[bold red]error[/]: {exc}")
+    sys.exit(exc.exit_code)
+
+
+@click.group()
+@click.option("--config", "config", type=click.Path(dir_okay=False), default=None,
+              help="Station configuration (else $PRINTSTATION_CONFIG, else config/station.toml).")
+@click.option("--user", default=lambda: os.environ.get("PRINTSTATION_USER", "operator"),
+              show_default="$PRINTSTATION_USER or operator", help="Who is acting.")
+@click.pass_context
+def main(ctx: click.Context, config: str | None, user: str) -> None:
+    """Controller of an e-KTP print station."""
+    ctx.obj = Context(config, user)
+
+
+def _progress_events(progress: Progress, task: Any) -> Callable[..., None]:
+    def on_event(printer: str, kind: str, job_id: int | None, detail: dict[str, Any]) -> None:
+        if kind == "issued":
+            progress.advance(task)
+            progress.console.print(f"  {printer}: issued {detail['serial']} for NIK {detail['nik']}")
+        elif kind in ("spoiled", "security", "failed", "unresolved", "paused"):
+            text = detail.get("message") or f"{detail.get('serial')}: {detail.get('cause')}"
+            progress.console.print(f"  [yellow]{printer}: {kind}[/] job {job_id}: {text}")
+
+    return on_event
+
+
+@main.command()
+@click.option("--cards", default=10, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--printers", default=1, show_default=True, type=click.IntRange(1, 8))
+@click.option("--out", default="demo-output", show_default=True, type=click.Path(file_okay=False))
+@click.option("--fail-chip", "fail_chip", multiple=True, type=click.IntRange(1),
+              help="Make the Nth card fed by printer P1 fail chip verification (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def demo(cards: int, printers: int, out: str, fail_chip: tuple[int, ...], as_json: bool) -> None:
+    """Run the whole station on simulated hardware and SQLite."""
+    from printstation.demo import run_demo
+
+    try:
+        if as_json:
+            result = run_demo(Path(out), cards, printers, chip_failures=fail_chip)
+        else:
+            with Progress(TextColumn("[bold]printing"), BarColumn(), MofNCompleteColumn(),
+                          TimeElapsedColumn(), console=console) as progress:
+                task = progress.add_task("cards", total=cards)
+                result = run_demo(Path(out), cards, printers, chip_failures=fail_chip,
+                                  events=_progress_events(progress, task))
+    except PrintStationError as exc:
+        _fail(exc, as_json)
+        return
+    if as_json:
+        _emit_json(result.as_json())
+    else:
+        summary = Table(title=f"Demo station in {out}", show_header=False)
+        counts = result.counts
+        for label, value in [
+            ("cards issued", counts.issued), ("blanks spoiled", counts.spoiled),
+            ("jobs unresolved", result.unresolved), ("blanks received", counts.received),
+            ("blanks on hand", counts.on_hand),
+            ("ledger", "balanced" if counts.balanced else "[red]NOT BALANCED[/]"),
+            ("proof sheet", result.proof_pdf), ("configuration", result.config),
+            ("time", f"{result.seconds:.1f} s"),
+        ]:
+            summary.add_row(label, str(value))
+        Console().print(summary)
+    if not result.counts.balanced:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--out", required=True, type=click.Path(file_okay=False))
+@click.option("--printers", default=1, show_default=True, type=click.IntRange(1, 8))
+def init(out: str, printers: int) -> None:
+    """Create an empty station (configuration, database, simulated printers and readers)."""
+    from printstation.demo import init_station
+
+    try:
+        path = init_station(Path(out), printers)
+    except PrintStationError as exc:
+        _fail(exc, False)
+        return
+    click.echo(f"station created: {path}")
+    click.echo(f"use it with: printstation --config {path} ...")

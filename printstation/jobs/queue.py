@@ -1,0 +1,71 @@
+"""The print queue: which job a printer takes next, and taking it exactly once.
+
+Order: approved priority prints first (earliest deadline first), then the ordinary
+queue in arrival order; jobs waiting for a new blank after a spoil keep their place.
+On PostgreSQL the claim is ``SELECT ... FOR UPDATE SKIP LOCKED`` so stations sharing
+one database never take the same job; on SQLite every transaction holds the write lock
+(see printstation.db), which serialises claims the same way.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from printstation.jobs.machine import ACTIVE, HARDWARE, WAITING, JobFlow
+from printstation.models import Blank, Job
+from printstation.stock import BlankLedger
+
+
+def queue_order() -> tuple[object, ...]:
+    return (Job.priority_rank, Job.deadline.asc().nulls_last(), Job.id)
+
+
+def claim_next(session: Session, *, station: str, printer: str, actor: str) -> JobFlow | None:
+    """Claim the next waiting job for ``printer``; None when the queue is empty."""
+    job = session.execute(
+        select(Job).where(Job.state.in_(sorted(WAITING))).order_by(*queue_order()).limit(1)
+        .with_for_update(skip_locked=True)
+    ).scalar_one_or_none()
+    if job is None:
+        session.rollback()
+        return None
+    job.station, job.printer = station, printer
+    flow = JobFlow(job, session, actor)
+    flow.step("claim", printer=printer, station=station)
+    return flow
+
+
+def waiting_count(session: Session) -> int:
+    return len(session.execute(select(Job.id).where(Job.state.in_(sorted(WAITING)))).all())
+
+
+def recover(session: Session, *, station: str, actor: str) -> list[int]:
+    """Settle what a crash of this station left behind; returns the jobs made unresolved.
+
+    Jobs that never reached the hardware go back to the queue. Jobs caught in a hardware
+    state may have a blank in a printer: they become ``unresolved`` and their blank
+    ``unknown`` until an operator says what came out. Nothing is guessed.
+    """
+    unresolved: list[int] = []
+    jobs = session.execute(
+        select(Job).where(Job.station == station, Job.state.in_(sorted(ACTIVE)))
+        .order_by(Job.id).with_for_update()
+    ).scalars().all()
+    for job in jobs:
+        flow = JobFlow(job, session, actor)
+        if job.state in HARDWARE:
+            blank = session.execute(
+                select(Blank).where(Blank.job_id == job.id, Blank.state == "in_use")
+            ).scalar_one_or_none()
+            if blank is not None:
+                BlankLedger(session, actor).mark_unknown(blank.serial, job)
+            job.last_error = (f"the station stopped while this card was in printer "
+                              f"{job.printer} ({job.state}); check the printer's output and "
+                              "reject box, then resolve the job")
+            flow.step("interrupt", printer=job.printer, serial=job.serial)
+            unresolved.append(job.id)
+        else:
+            flow.step("release")
+    session.commit()
+    return unresolved

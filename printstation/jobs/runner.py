@@ -1,0 +1,340 @@
+"""The batch runner: one worker per printer, each rendering its next card ahead.
+
+A worker claims a job, renders it (face panels and chip files) while the printer is
+still busy with the previous card, and drives the card's hardware sequence:
+
+    Ss, Sis -> chip serial read, blank checked against stock -> chip personalised and
+    read back -> Sr, Db y/m/c/k/o, Se -> issued
+
+Each step's state is committed before the hardware is told to act (JobFlow). A chip
+that fails is rejected (Ser) and its blank spoiled with its cause; the job retries on a
+new blank until its attempts run out. A printer that needs a person pauses its worker
+with a message saying what to do.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from printstation import chip
+from printstation.drivers.encoder import PcscEncoder
+from printstation.drivers.printer import CardPrinter, open_printer
+from printstation.enrolment import load_card
+from printstation.errors import (
+    BlankAlreadyUsed,
+    EncoderError,
+    FeederEmpty,
+    PrinterError,
+    PrinterNeedsOperator,
+    PrintStationError,
+    UnknownBlank,
+)
+from printstation.jobs.machine import JobFlow
+from printstation.jobs.queue import claim_next, recover
+from printstation.layout.face import render_face
+from printstation.models import Enrolment
+from printstation.panels import CardPanels, face_to_panels
+from printstation.records import IssueInfo
+from printstation.station import Station
+from printstation.stock import BlankLedger
+
+DEFAULT_MAX_ATTEMPTS = 3
+CARD_WAIT_SECONDS = 10.0
+
+#: (printer, event, job id, detail) -> None; events: claimed, issued, spoiled, paused, ...
+EventSink = Callable[[str, str, int | None, dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class PreparedCard:
+    """Everything a card needs from the CPU, made before the printer asks for it."""
+
+    job_id: int
+    panels: CardPanels
+    chip_files: dict[int, bytes]
+    render_ms: float
+
+
+@dataclass
+class WorkerReport:
+    printer: str
+    issued: int = 0
+    spoiled: int = 0
+    failed: int = 0
+    unresolved: int = 0
+    stopped_by: str | None = None
+    render_ms: list[float] = field(default_factory=list)
+    chip_ms: list[float] = field(default_factory=list)
+    apdus: list[int] = field(default_factory=list)
+
+
+def prepare_card(station: Station, job_id: int, enrolment: Enrolment) -> PreparedCard:
+    """Render the face to panels and build the chip files (pure CPU, no database)."""
+    started = time.perf_counter()
+    record, media = load_card(enrolment)
+    issue = IssueInfo(place=station.config.office.issue_place, date=station.today())
+    face = render_face(record, media, issue, station.config.office, station.template)
+    panels = face_to_panels(face)
+    files = chip.build_files(record, media, station.config.chip.capacity)
+    return PreparedCard(job_id, panels, files, (time.perf_counter() - started) * 1000)
+
+
+class ClaimBudget:
+    """How many more jobs the workers of one batch may claim (None: no limit)."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.left = limit
+
+    def take(self) -> bool:
+        if self.left is None:
+            return True
+        if self.left <= 0:
+            return False
+        self.left -= 1
+        return True
+
+    def give_back(self) -> None:
+        if self.left is not None:
+            self.left += 1
+
+
+class PrinterWorker:
+    """Works one printer through the queue until it is empty, a limit, or a stop."""
+
+    def __init__(self, station: Station, printer_name: str, actor: str, *,
+                 budget: ClaimBudget | None = None, max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+                 stop: threading.Event | None = None, events: EventSink | None = None,
+                 claim_lock: threading.Lock | None = None) -> None:
+        self.station = station
+        self.cfg = station.printer_config(printer_name)
+        self.name = printer_name
+        self.actor = actor
+        self.budget = budget or ClaimBudget(None)
+        self.max_attempts = max_attempts
+        self.stop = stop or threading.Event()
+        self.events = events or (lambda *_: None)
+        self.claim_lock = claim_lock or threading.Lock()
+        self.report = WorkerReport(printer_name)
+        self.session = station.db.session()
+
+    # -- the loop ---------------------------------------------------------------------
+
+    def run(self) -> WorkerReport:
+        printer = open_printer(self.cfg, state_dir=self.station.config.sim_dir)
+        encoder = PcscEncoder(self.cfg.reader)
+        render = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"render-{self.name}")
+        ahead: tuple[JobFlow, Future[PreparedCard]] | None = None
+        try:
+            printer.prepare()
+            ahead = self._claim_and_render(render)
+            while ahead is not None and not self.stop.is_set():
+                flow, future = ahead
+                prepared = future.result()
+                self.report.render_ms.append(prepared.render_ms)
+                flow.step("rendered", render_ms=round(prepared.render_ms, 1))
+                ahead = self._claim_and_render(render)
+                self._print_card(flow, prepared, printer, encoder)
+        except PrinterNeedsOperator as exc:
+            self.report.stopped_by = exc.message
+            self.events(self.name, "paused", None, {"message": exc.message})
+        finally:
+            if ahead is not None:  # rendered ahead but never started: back to the queue
+                ahead[1].cancel()
+                self._release(ahead[0])
+            render.shutdown(wait=True)
+            encoder.close()
+            printer.close()
+            self.session.close()
+        return self.report
+
+    def _claim_and_render(self, pool: ThreadPoolExecutor
+                          ) -> tuple[JobFlow, Future[PreparedCard]] | None:
+        with self.claim_lock:
+            if not self.budget.take():
+                return None
+            flow = claim_next(self.session, station=self.station.config.name, printer=self.name,
+                              actor=self.actor)
+            if flow is None:
+                self.budget.give_back()
+                return None
+        self.events(self.name, "claimed", flow.job.id, {"nik": flow.job.nik})
+        enrolment = self.session.get(Enrolment, flow.job.enrolment_id)
+        assert enrolment is not None  # a foreign key guarantees it
+        return flow, pool.submit(prepare_card, self.station, flow.job.id, enrolment)
+
+    def _release(self, flow: JobFlow) -> None:
+        try:
+            if flow.can("release"):
+                flow.step("release")
+        except PrintStationError:
+            self.session.rollback()
+
+    # -- one card ---------------------------------------------------------------------
+
+    def _print_card(self, flow: JobFlow, card: PreparedCard, printer: CardPrinter,
+                    encoder: PcscEncoder) -> None:
+        job = flow.job
+        ledger = BlankLedger(self.session, self.actor)
+        while True:
+            job.attempts += 1
+            flow.step("feed", attempt=job.attempts, printer=self.name)
+            try:
+                self._feed(printer)
+            except _NotFed as not_fed:
+                # The printer refused before a blank left the feeder: nothing consumed.
+                job.last_error = not_fed.cause.message
+                job.attempts -= 1
+                flow.step("not_fed", error=not_fed.cause.code)
+                raise not_fed.cause from None
+            except PrinterError as exc:
+                job.last_error = (f"{exc.message}; a blank may be in printer {self.name}: "
+                                  "clear it, then resolve the job")
+                flow.step("interrupt", error=exc.code)
+                self.report.unresolved += 1
+                raise PrinterNeedsOperator(job.last_error, where=self.name) from exc
+            flow.step("reached_encoder")
+            serial = self._identify(flow, encoder, printer, ledger)
+            if serial is None:
+                if self._retry_or_fail(flow):
+                    continue
+                return
+            started = time.perf_counter()
+            try:
+                result = chip.personalise(encoder, card.chip_files)
+            except EncoderError as exc:
+                encoder.disconnect()
+                printer.reject()
+                self._spoil(flow, ledger, serial, "encoding_failed", exc.message)
+                if self._retry_or_fail(flow):
+                    continue
+                return
+            encoder.disconnect()
+            self.report.chip_ms.append((time.perf_counter() - started) * 1000)
+            self.report.apdus.append(result.apdus)
+            flow.step("encoded", serial=serial, apdus=result.apdus)
+            flow.step("start_print", serial=serial)
+            try:
+                printer.print_front(card.panels)
+                printer.eject()
+            except PrinterError as exc:
+                self._print_fault(flow, ledger, serial, printer, exc)
+                if job.state == "retry" and self._retry_or_fail(flow):
+                    continue
+                return
+            ledger.issue(serial, job, self.name)
+            flow.step("issued", serial=serial)
+            self.report.issued += 1
+            self.events(self.name, "issued", job.id, {"serial": serial, "nik": job.nik})
+            return
+
+    def _identify(self, flow: JobFlow, encoder: PcscEncoder, printer: CardPrinter,
+                  ledger: BlankLedger) -> str | None:
+        """The serial of the blank at the encoder, bound to the job; None if rejected."""
+        job = flow.job
+        try:
+            encoder.wait_for_card(CARD_WAIT_SECONDS)
+            encoder.connect()
+            serial = chip.read_serial(encoder)
+        except EncoderError as exc:
+            encoder.disconnect()
+            printer.reject()
+            job.last_error = (f"the chip of the card at printer {self.name} could not be read "
+                              f"({exc.message}); its blank is in the reject box: record its "
+                              "serial as spoiled")
+            flow.step("interrupt", error=exc.code)
+            self.report.unresolved += 1
+            self.events(self.name, "unresolved", job.id, {"message": job.last_error})
+            return None
+        try:
+            ledger.identify(serial, self.name, job)
+        except (UnknownBlank, BlankAlreadyUsed) as exc:
+            self.session.commit()  # keep the security event
+            encoder.disconnect()
+            printer.reject()
+            job.last_error = exc.message
+            flow.step("retry", error=exc.code, serial=serial)
+            self.events(self.name, "security", job.id, {"serial": serial, "message": exc.message})
+            return None
+        job.serial = serial
+        self.session.commit()
+        return serial
+
+    def _spoil(self, flow: JobFlow, ledger: BlankLedger, serial: str, cause: str,
+               detail: str) -> None:
+        flow.job.last_error = detail
+        ledger.spoil(serial, cause, job=flow.job, detail=detail)
+        flow.step("retry", cause=cause, serial=serial)
+        self.report.spoiled += 1
+        self.events(self.name, "spoiled", flow.job.id, {"serial": serial, "cause": cause,
+                                                         "detail": detail})
+
+    def _print_fault(self, flow: JobFlow, ledger: BlankLedger, serial: str,
+                     printer: CardPrinter, exc: PrinterError) -> None:
+        """A fault while printing: reject and spoil if the printer can, else leave it open."""
+        try:
+            printer.reject()
+        except PrinterError:
+            flow.job.last_error = (f"{exc.message}; the card {serial} is still in printer "
+                                   f"{self.name}: clear it, then resolve the job")
+            ledger.mark_unknown(serial, flow.job)
+            flow.step("interrupt", error=exc.code, serial=serial)
+            self.report.unresolved += 1
+            raise PrinterNeedsOperator(flow.job.last_error, where=self.name) from exc
+        self._spoil(flow, ledger, serial, "print_failed", exc.message)
+
+    def _retry_or_fail(self, flow: JobFlow) -> bool:
+        if flow.job.state != "retry":
+            return False
+        if flow.job.attempts >= self.max_attempts:
+            flow.step("give_up", attempts=flow.job.attempts)
+            self.report.failed += 1
+            self.events(self.name, "failed", flow.job.id, {"message": flow.job.last_error})
+            return False
+        return True
+
+    def _feed(self, printer: CardPrinter) -> None:
+        """Ss then Sis; a refusal that proves no blank moved is raised as _NotFed."""
+        try:
+            printer.start_card()
+        except PrinterError as exc:
+            raise _NotFed(exc) from exc
+        try:
+            printer.card_to_contact_station()
+        except FeederEmpty as exc:
+            raise _NotFed(exc) from exc
+
+
+class _NotFed(Exception):
+    def __init__(self, cause: PrinterError) -> None:
+        super().__init__(cause.message)
+        self.cause = cause
+
+
+def run_batch(station: Station, printers: list[str], actor: str, *,
+              limit: int | None = None, events: EventSink | None = None,
+              stop: threading.Event | None = None) -> list[WorkerReport]:
+    """Recover what a crash left, then run one worker per printer until the queue is done."""
+    with station.db.session() as session:
+        for job_id in recover(session, station=station.config.name, actor=actor):
+            if events:
+                events("-", "unresolved", job_id, {"message": "left open by an earlier stop"})
+    stop = stop or threading.Event()
+    claim_lock = threading.Lock()
+    budget = ClaimBudget(limit)
+    workers = [PrinterWorker(station, name, actor, budget=budget, stop=stop, events=events,
+                             claim_lock=claim_lock) for name in printers]
+    if len(workers) == 1:
+        return [workers[0].run()]
+    results: list[WorkerReport] = []
+    threads = [threading.Thread(target=lambda w=w: results.append(w.run()), name=w.name)
+               for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(results, key=lambda r: r.printer)

@@ -1,0 +1,65 @@
+"""One station: its configuration, database, region table and card template, opened once.
+
+Commands and the runner reach hardware and storage through this object, so a test can
+build a station on a temporary folder and drive it exactly as the command line does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from printstation.config import PrinterConfig, StationConfig, load_config
+from printstation.db import Database
+from printstation.layout.template import Template, load_template
+from printstation.regions import Regions, load_regions
+from printstation.stock import BlankLedger
+
+
+@dataclass
+class Station:
+    config: StationConfig
+    db: Database = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.db = Database(self.config.database_url)
+
+    @classmethod
+    def open(cls, config_path: str | None = None, *, create: bool = True) -> Station:
+        station = cls(load_config(config_path))
+        if create:
+            station.db.create_schema()
+        return station
+
+    @cached_property
+    def template(self) -> Template:
+        return load_template(self.config.template)
+
+    @cached_property
+    def regions(self) -> Regions:
+        return load_regions()
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.config.office.timezone)
+
+    def today(self) -> date:
+        return datetime.now(self.timezone).date()
+
+    def printer_config(self, name: str) -> PrinterConfig:
+        return self.config.printer(name)
+
+    def load_blanks(self, printer: str, serials: list[str], actor: str) -> None:
+        """Record blanks put into ``printer``'s feeder; a simulated printer gets them too."""
+        cfg = self.printer_config(printer)
+        with self.db.transaction() as session:
+            BlankLedger(session, actor).load(printer, serials)
+        if cfg.simulated:
+            from printstation.sim.printer import load_feeder
+
+            load_feeder(self.config.sim_dir, printer, serials)
+
+    def close(self) -> None:
+        self.db.dispose()

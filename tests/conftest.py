@@ -1,0 +1,71 @@
+"""Shared fixtures: stations on temporary folders, and the real services tests need.
+
+A test that needs pcscd or PostgreSQL skips on a developer's machine without them, but
+fails when CI=true: in CI a missing service is a broken set-up, never a reason to skip.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require_service(what: str, available: bool) -> None:
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI but is not available", pytrace=False)
+    pytest.skip(f"{what} is not available on this machine")
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+@pytest.fixture
+def pcscd() -> None:
+    """pcscd with the vpcd driver listening on the virtual reader ports."""
+    require_service("pcscd with vsmartcard-vpcd (ports 35963-35970)",
+                    all(port_open(p) for p in (35963, 35970)))
+
+
+def postgres_url() -> str | None:
+    return os.environ.get("PRINTSTATION_TEST_PG_URL")
+
+
+DATABASES = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: SQLite in a temporary folder, or a PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'station.db'}"
+        return
+    url = postgres_url()
+    require_service("PostgreSQL (PRINTSTATION_TEST_PG_URL)", url is not None)
+    assert url is not None
+    from sqlalchemy import text
+
+    from printstation.db import make_engine
+
+    engine = make_engine(url)
+    schema = f"t_{os.getpid()}_{abs(hash(request.node.nodeid)) % 10**8}"
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    sep = "&" if "?" in url else "?"
+    yield f"{url}{sep}options=-csearch_path%3D{schema}"
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()

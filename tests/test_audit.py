@@ -1,0 +1,51 @@
+"""The hash-chained audit log finds every changed, removed or inserted event."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import delete, update
+
+from printstation import audit
+from printstation.db import Database
+from printstation.models import AuditEvent
+
+
+@pytest.fixture
+def db(database_url: str) -> Database:
+    database = Database(database_url)
+    database.create_schema()
+    with database.transaction() as s:
+        for i in range(5):
+            audit.record(s, "op", "stock.load", f"P{i}", count=i)
+    yield database
+    database.dispose()
+
+
+def test_untouched_chain_verifies(db: Database) -> None:
+    with db.session() as s:
+        assert audit.verify_chain(s) == []
+
+
+def test_changed_event_is_named(db: Database) -> None:
+    with db.transaction() as s:
+        s.execute(update(AuditEvent).where(AuditEvent.id == 3).values(actor="mallory"))
+    with db.session() as s:
+        problems = audit.verify_chain(s)
+    assert [(p.event_id, "changed" in p.problem) for p in problems] == [(3, True)]
+
+
+def test_deleted_event_is_named(db: Database) -> None:
+    with db.transaction() as s:
+        s.execute(delete(AuditEvent).where(AuditEvent.id == 2))
+    with db.session() as s:
+        problems = audit.verify_chain(s)
+    assert [p.event_id for p in problems] == [3]
+    assert "removed or inserted" in problems[0].problem
+
+
+def test_event_removed_from_the_end_is_found(db: Database) -> None:
+    with db.transaction() as s:
+        s.execute(delete(AuditEvent).where(AuditEvent.id == 5))
+    with db.session() as s:
+        problems = audit.verify_chain(s)
+    assert len(problems) == 1 and "end" in problems[0].problem
