@@ -21,8 +21,9 @@ from printstation.models import AuditEvent, AuditHead, utcnow
 GENESIS = "0" * 64
 
 
-def _digest(prev_hash: str, at: datetime, actor: str, action: str, subject: str,
-            detail: dict[str, Any]) -> str:
+def _digest(
+    prev_hash: str, at: datetime, actor: str, action: str, subject: str, detail: dict[str, Any]
+) -> str:
     body = json.dumps(
         [prev_hash, at.isoformat(timespec="microseconds"), actor, action, subject, detail],
         sort_keys=True,
@@ -32,8 +33,7 @@ def _digest(prev_hash: str, at: datetime, actor: str, action: str, subject: str,
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def record(session: Session, actor: str, action: str, subject: str,
-           **detail: Any) -> AuditEvent:
+def record(session: Session, actor: str, action: str, subject: str, **detail: Any) -> AuditEvent:
     """Append one event in the caller's transaction (committed with the change it records)."""
     head = session.execute(
         select(AuditHead).where(AuditHead.id == 1).with_for_update()
@@ -44,7 +44,11 @@ def record(session: Session, actor: str, action: str, subject: str,
     at = utcnow().replace(tzinfo=None)
     detail = json.loads(json.dumps(detail, default=str))
     event = AuditEvent(
-        at=at, actor=actor, action=action, subject=subject, detail=detail,
+        at=at,
+        actor=actor,
+        action=action,
+        subject=subject,
+        detail=detail,
         prev_hash=head.last_hash,
         hash=_digest(head.last_hash, at, actor, action, subject, detail),
     )
@@ -69,16 +73,25 @@ def verify_chain(session: Session) -> list[ChainProblem]:
     for event in session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars():
         at = event.at.replace(tzinfo=None)
         if event.prev_hash != prev:
-            problems.append(ChainProblem(event.id, "does not follow the event before it "
-                                         "(an event was removed or inserted)"))
-        expected = _digest(event.prev_hash, at, event.actor, event.action, event.subject,
-                           event.detail)
+            problems.append(
+                ChainProblem(
+                    event.id,
+                    "does not follow the event before it (an event was removed or inserted)",
+                )
+            )
+        expected = _digest(
+            event.prev_hash, at, event.actor, event.action, event.subject, event.detail
+        )
         if expected != event.hash:
             problems.append(ChainProblem(event.id, "content was changed after it was written"))
         prev = event.hash
         last_id = event.id
     head = session.get(AuditHead, 1)
     if head is not None and (head.last_hash != prev or head.last_id != last_id):
-        problems.append(ChainProblem(last_id, "the chain's end does not match its head "
-                                     "(events were removed from the end)"))
+        problems.append(
+            ChainProblem(
+                last_id,
+                "the chain's end does not match its head (events were removed from the end)",
+            )
+        )
     return problems

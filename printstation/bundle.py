@@ -110,8 +110,9 @@ def open_bundle(path: Path) -> BundleReader:
         return FolderBundle(path)
     if path.is_file() and path.suffix.lower() == ".zip":
         return ZipBundle(path)
-    raise InputError("not a bundle: expected a folder or a .zip holding enrolments.jsonl",
-                     where=str(path))
+    raise InputError(
+        "not a bundle: expected a folder or a .zip holding enrolments.jsonl", where=str(path)
+    )
 
 
 @dataclass(frozen=True)
@@ -130,8 +131,9 @@ def record_to_json(entry: BundleEntry, media: dict[str, str]) -> dict[str, Any]:
     line: dict[str, Any] = {"format": 1} | record_to_dict(entry.record)
     line["photo"] = media["photo"]
     line["signature"] = media["signature"]
-    line["fingerprints"] = [{"finger": fp.finger, "template": media[fp.finger]}
-                            for fp in entry.fingerprints]
+    line["fingerprints"] = [
+        {"finger": fp.finger, "template": media[fp.finger]} for fp in entry.fingerprints
+    ]
     return line
 
 
@@ -142,8 +144,10 @@ def write_bundle(folder: Path, entries: list[BundleEntry]) -> Path:
     with (folder / MANIFEST).open("w", encoding="utf-8") as manifest:
         for entry in entries:
             nik = entry.record.nik
-            media = {"photo": f"media/{nik}-photo.{entry.photo_ext}",
-                     "signature": f"media/{nik}-sign.{entry.signature_ext}"}
+            media = {
+                "photo": f"media/{nik}-photo.{entry.photo_ext}",
+                "signature": f"media/{nik}-sign.{entry.signature_ext}",
+            }
             (folder / media["photo"]).write_bytes(entry.photo)
             (folder / media["signature"]).write_bytes(entry.signature)
             for fp in entry.fingerprints:

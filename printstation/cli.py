@@ -42,10 +42,19 @@ def _fail(exc: PrintStationError, as_json: bool) -> None:
 
 
 @click.group()
-@click.option("--config", "config", type=click.Path(dir_okay=False), default=None,
-              help="Station configuration (else $PRINTSTATION_CONFIG, else config/station.toml).")
-@click.option("--user", default=lambda: os.environ.get("PRINTSTATION_USER", "operator"),
-              show_default="$PRINTSTATION_USER or operator", help="Who is acting.")
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Station configuration (else $PRINTSTATION_CONFIG, else config/station.toml).",
+)
+@click.option(
+    "--user",
+    default=lambda: os.environ.get("PRINTSTATION_USER", "operator"),
+    show_default="$PRINTSTATION_USER or operator",
+    help="Who is acting.",
+)
 @click.pass_context
 def main(ctx: click.Context, config: str | None, user: str) -> None:
     """Controller of an e-KTP print station."""
@@ -56,7 +65,9 @@ def _progress_events(progress: Progress, task: Any) -> Callable[..., None]:
     def on_event(printer: str, kind: str, job_id: int | None, detail: dict[str, Any]) -> None:
         if kind == "issued":
             progress.advance(task)
-            progress.console.print(f"  {printer}: issued {detail['serial']} for NIK {detail['nik']}")
+            progress.console.print(
+                f"  {printer}: issued {detail['serial']} for NIK {detail['nik']}"
+            )
         elif kind in ("spoiled", "security", "failed", "unresolved", "paused"):
             text = detail.get("message") or f"{detail.get('serial')}: {detail.get('cause')}"
             progress.console.print(f"  [yellow]{printer}: {kind}[/] job {job_id}: {text}")
@@ -68,8 +79,13 @@ def _progress_events(progress: Progress, task: Any) -> Callable[..., None]:
 @click.option("--cards", default=10, show_default=True, type=click.IntRange(1, 100_000))
 @click.option("--printers", default=1, show_default=True, type=click.IntRange(1, 8))
 @click.option("--out", default="demo-output", show_default=True, type=click.Path(file_okay=False))
-@click.option("--fail-chip", "fail_chip", multiple=True, type=click.IntRange(1),
-              help="Make the Nth card fed by printer P1 fail chip verification (repeatable).")
+@click.option(
+    "--fail-chip",
+    "fail_chip",
+    multiple=True,
+    type=click.IntRange(1),
+    help="Make the Nth card fed by printer P1 fail chip verification (repeatable).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def demo(cards: int, printers: int, out: str, fail_chip: tuple[int, ...], as_json: bool) -> None:
     """Run the whole station on simulated hardware and SQLite."""
@@ -79,11 +95,21 @@ def demo(cards: int, printers: int, out: str, fail_chip: tuple[int, ...], as_jso
         if as_json:
             result = run_demo(Path(out), cards, printers, chip_failures=fail_chip)
         else:
-            with Progress(TextColumn("[bold]printing"), BarColumn(), MofNCompleteColumn(),
-                          TimeElapsedColumn(), console=console) as progress:
+            with Progress(
+                TextColumn("[bold]printing"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+            ) as progress:
                 task = progress.add_task("cards", total=cards)
-                result = run_demo(Path(out), cards, printers, chip_failures=fail_chip,
-                                  events=_progress_events(progress, task))
+                result = run_demo(
+                    Path(out),
+                    cards,
+                    printers,
+                    chip_failures=fail_chip,
+                    events=_progress_events(progress, task),
+                )
     except PrintStationError as exc:
         _fail(exc, as_json)
         return
@@ -93,11 +119,14 @@ def demo(cards: int, printers: int, out: str, fail_chip: tuple[int, ...], as_jso
         summary = Table(title=f"Demo station in {out}", show_header=False)
         counts = result.counts
         for label, value in [
-            ("cards issued", counts.issued), ("blanks spoiled", counts.spoiled),
-            ("jobs unresolved", result.unresolved), ("blanks received", counts.received),
+            ("cards issued", counts.issued),
+            ("blanks spoiled", counts.spoiled),
+            ("jobs unresolved", result.unresolved),
+            ("blanks received", counts.received),
             ("blanks on hand", counts.on_hand),
             ("ledger", "balanced" if counts.balanced else "[red]NOT BALANCED[/]"),
-            ("proof sheet", result.proof_pdf), ("configuration", result.config),
+            ("proof sheet", result.proof_pdf),
+            ("configuration", result.config),
             ("time", f"{result.seconds:.1f} s"),
         ]:
             summary.add_row(label, str(value))

@@ -88,7 +88,9 @@ class StationConfig:
             if printer.name == name:
                 return printer
         known = ", ".join(p.name for p in self.printers) or "none"
-        raise ConfigError(f"no printer named {name!r} (configured: {known})", where=str(self.source))
+        raise ConfigError(
+            f"no printer named {name!r} (configured: {known})", where=str(self.source)
+        )
 
 
 def _resolve_db_url(url: str, base: Path) -> str:

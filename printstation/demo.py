@@ -33,9 +33,15 @@ DEMO_SEED = 5371
 DEMO_FIRST_SERIAL = "53712611000001"
 
 
-def station_table(out: Path, printers: int, *, name: str = "DEMO-KUPANG",
-                  faults: dict[str, list[str]] | None = None,
-                  time_scale: float = 0.0, card_seconds: float = 16.0) -> dict[str, Any]:
+def station_table(
+    out: Path,
+    printers: int,
+    *,
+    name: str = "DEMO-KUPANG",
+    faults: dict[str, list[str]] | None = None,
+    time_scale: float = 0.0,
+    card_seconds: float = 16.0,
+) -> dict[str, Any]:
     tables = simulated_printers(printers)
     for table in tables:
         table["simulator"]["time_scale"] = time_scale
@@ -43,15 +49,18 @@ def station_table(out: Path, printers: int, *, name: str = "DEMO-KUPANG",
         table["simulator"]["faults"] = (faults or {}).get(table["name"], [])
     return {
         "station": {"name": name, "database_url": "sqlite:///station.db"},
-        "office": {"province": "NUSA TENGGARA TIMUR", "regency": "KOTA KUPANG",
-                   "issue_place": "KOTA KUPANG", "timezone": "Asia/Makassar"},
+        "office": {
+            "province": "NUSA TENGGARA TIMUR",
+            "regency": "KOTA KUPANG",
+            "issue_place": "KOTA KUPANG",
+            "timezone": "Asia/Makassar",
+        },
         "chip": {"profile": "ektp", "capacity": 8192},
         "printers": tables,
     }
 
 
-def init_station(out: Path, printers: int = 1, *, fresh: bool = False,
-                 **options: Any) -> Path:
+def init_station(out: Path, printers: int = 1, *, fresh: bool = False, **options: Any) -> Path:
     """Create a station folder: configuration, empty database, simulated hardware state."""
     out.mkdir(parents=True, exist_ok=True)
     if fresh:
@@ -84,8 +93,12 @@ class DemoResult:
             "issued": self.counts.issued,
             "spoiled": self.counts.spoiled,
             "unresolved": self.unresolved,
-            "stock": {"received": self.counts.received, "issued": self.counts.issued,
-                      "spoiled": self.counts.spoiled, "on_hand": self.counts.on_hand},
+            "stock": {
+                "received": self.counts.received,
+                "issued": self.counts.issued,
+                "spoiled": self.counts.spoiled,
+                "on_hand": self.counts.on_hand,
+            },
             "balanced": self.counts.balanced,
             "cards": self.cards,
             "proof_pdf": self.proof_pdf,
@@ -94,13 +107,28 @@ class DemoResult:
 
 def _entries(count: int, station: Station) -> list[BundleEntry]:
     residents = synthetic_residents(count, DEMO_SEED, load_regions(), station.today())
-    return [BundleEntry(record=r.record, photo=r.photo_jpeg, photo_ext="jpg",
-                        signature=r.signature_png, signature_ext="png",
-                        fingerprints=tuple(r.fingerprints)) for r in residents]
+    return [
+        BundleEntry(
+            record=r.record,
+            photo=r.photo_jpeg,
+            photo_ext="jpg",
+            signature=r.signature_png,
+            signature_ext="png",
+            fingerprints=tuple(r.fingerprints),
+        )
+        for r in residents
+    ]
 
 
-def prepare_demo(out: Path, cards: int, printers: int, *, blanks: int | None = None,
-                 chip_failures: tuple[int, ...] = (), **options: Any) -> Station:
+def prepare_demo(
+    out: Path,
+    cards: int,
+    printers: int,
+    *,
+    blanks: int | None = None,
+    chip_failures: tuple[int, ...] = (),
+    **options: Any,
+) -> Station:
     """A ready station: enrolments imported, blanks received and loaded."""
     faults = {"P1": [f"card {n}: chip corrupt" for n in chip_failures]}
     config_path = init_station(out, printers, fresh=True, faults=faults, **options)
@@ -112,7 +140,8 @@ def prepare_demo(out: Path, cards: int, printers: int, *, blanks: int | None = N
     total = blanks if blanks is not None else 2 * cards
     with station.db.transaction() as session:
         lot = BlankLedger(session, DEMO_ACTOR).receive(
-            DEMO_FIRST_SERIAL, total, reference="DEMO/BLANGKO/2026/001")
+            DEMO_FIRST_SERIAL, total, reference="DEMO/BLANGKO/2026/001"
+        )
         first = lot.first_serial
     from printstation.stock import serial_range
 
@@ -123,15 +152,22 @@ def prepare_demo(out: Path, cards: int, printers: int, *, blanks: int | None = N
     return station
 
 
-def run_demo(out: Path, cards: int = 10, printers: int = 1, *,
-             chip_failures: tuple[int, ...] = (), events: EventSink | None = None,
-             **options: Any) -> DemoResult:
+def run_demo(
+    out: Path,
+    cards: int = 10,
+    printers: int = 1,
+    *,
+    chip_failures: tuple[int, ...] = (),
+    events: EventSink | None = None,
+    **options: Any,
+) -> DemoResult:
     started = time.perf_counter()
     station = prepare_demo(out, cards, printers, chip_failures=chip_failures, **options)
     prepared = time.perf_counter()
     try:
-        reports = run_batch(station, [p.name for p in station.config.printers], DEMO_ACTOR,
-                            events=events)
+        reports = run_batch(
+            station, [p.name for p in station.config.printers], DEMO_ACTOR, events=events
+        )
         ran = time.perf_counter()
         with station.db.session() as session:
             counts = BlankLedger(session, DEMO_ACTOR).counts()
@@ -151,18 +187,30 @@ def run_demo(out: Path, cards: int = 10, printers: int = 1, *,
                 nik = issued[serial]
                 face = faces_dir / f"{nik}-{serial}.png"
                 shutil.copyfile(ejected["image"], face)
-                cards_out.append({"nik": nik, "name": people[names[serial]], "serial": serial,
-                                  "face_png": str(face.resolve())})
+                cards_out.append(
+                    {
+                        "nik": nik,
+                        "name": people[names[serial]],
+                        "serial": serial,
+                        "face_png": str(face.resolve()),
+                    }
+                )
         cards_out.sort(key=lambda c: c["serial"])
         proof = out / "proof.pdf"
-        write_proof_pdf(proof, [(c["nik"], c["name"], c["serial"], Path(c["face_png"]))
-                                for c in cards_out],
-                        title=f"{station.config.name}: demo batch of {cards} cards")
+        write_proof_pdf(
+            proof,
+            [(c["nik"], c["name"], c["serial"], Path(c["face_png"])) for c in cards_out],
+            title=f"{station.config.name}: demo batch of {cards} cards",
+        )
     finally:
         station.close()
     return DemoResult(
-        imported=ImportReport(), reports=reports, counts=counts, cards=cards_out,
-        proof_pdf=str(proof.resolve()), seconds=time.perf_counter() - started,
+        imported=ImportReport(),
+        reports=reports,
+        counts=counts,
+        cards=cards_out,
+        proof_pdf=str(proof.resolve()),
+        seconds=time.perf_counter() - started,
         config=str((out / "station.toml").resolve()),
         unresolved=sum(r.unresolved for r in reports),
         timings={"prepare_s": prepared - started, "batch_s": ran - prepared},

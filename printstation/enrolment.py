@@ -49,10 +49,28 @@ MIN_PHOTO = (300, 400)
 #: Anything larger is refused before it is decoded (a decompression bomb guard).
 MAX_IMAGE_PIXELS = 6000 * 6000
 TEXT_ALLOWED = re.compile(r"^[A-Z0-9 .,'/()\-]*$")
-ACTIVE_JOB_STATES = ("queued", "claimed", "rendered", "feeding", "at_encoder", "encoded",
-                     "printing", "retry", "paused", "unresolved")
-TEXT_LIMITS = {"name": 60, "birth_place": 30, "occupation": 40, "street": 60, "village": 40,
-               "district": 40, "regency": 40, "province": 40}
+ACTIVE_JOB_STATES = (
+    "queued",
+    "claimed",
+    "rendered",
+    "feeding",
+    "at_encoder",
+    "encoded",
+    "printing",
+    "retry",
+    "paused",
+    "unresolved",
+)
+TEXT_LIMITS = {
+    "name": 60,
+    "birth_place": 30,
+    "occupation": 40,
+    "street": 60,
+    "village": 40,
+    "district": 40,
+    "regency": 40,
+    "province": 40,
+}
 
 
 class FieldError(InputError):
@@ -71,12 +89,22 @@ class ImportReport:
     errors: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"accepted": self.accepted, "rejected": self.rejected,
-                "duplicates": self.duplicates, "errors": self.errors}
+        return {
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "duplicates": self.duplicates,
+            "errors": self.errors,
+        }
 
 
-def _text(obj: dict[str, Any], key: str, *, prefix: str = "", limit: int | None = None,
-          allow_empty: bool = False) -> str:
+def _text(
+    obj: dict[str, Any],
+    key: str,
+    *,
+    prefix: str = "",
+    limit: int | None = None,
+    allow_empty: bool = False,
+) -> str:
     name = prefix + key
     value = obj.get(key)
     if value is None or (not isinstance(value, str)):
@@ -152,7 +180,8 @@ def parse_record(obj: Any, regions: Regions, now: datetime) -> CardRecord:
         raise FieldError("address", "is required: an object")
     addr = Address(
         street=_text(address, "street", prefix="address."),
-        rt=_digits(address, "rt"), rw=_digits(address, "rw"),
+        rt=_digits(address, "rt"),
+        rw=_digits(address, "rw"),
         village=_text(address, "village", prefix="address."),
         district=_text(address, "district", prefix="address."),
         regency=_text(address, "regency", prefix="address."),
@@ -169,20 +198,30 @@ def parse_record(obj: Any, regions: Regions, now: datetime) -> CardRecord:
     recorded = _timestamp(obj, "recorded_at", now)
     approved = _timestamp(obj, "approved_at", now)
     if approved < recorded:
-        raise FieldError("approved_at", "is before recorded_at: a record is approved after it is "
-                         "recorded")
+        raise FieldError(
+            "approved_at", "is before recorded_at: a record is approved after it is recorded"
+        )
     reason = _choice(obj, "issue_reason", ISSUE_REASONS)
     replaces = obj.get("replaces_serial")
     if replaces is not None and (not isinstance(replaces, str) or reason == "new"):
         raise FieldError("replaces_serial", "is only for reprints, as text")
     return CardRecord(
-        enrolment_id=enrolment_id, nik=nik, name=_text(obj, "name"),
-        birth_place=_text(obj, "birth_place"), birth_date=birth_date, sex=sex,  # type: ignore[arg-type]
-        blood_type=_choice(obj, "blood_type", BLOOD_TYPES), address=addr,
+        enrolment_id=enrolment_id,
+        nik=nik,
+        name=_text(obj, "name"),
+        birth_place=_text(obj, "birth_place"),
+        birth_date=birth_date,
+        sex=sex,  # type: ignore[arg-type]
+        blood_type=_choice(obj, "blood_type", BLOOD_TYPES),
+        address=addr,
         religion=_choice(obj, "religion", RELIGIONS),
         marital_status=_choice(obj, "marital_status", MARITAL_STATUSES),
-        occupation=_text(obj, "occupation"), citizenship=citizenship, valid_until=valid_until,
-        recorded_at=recorded, approved_at=approved, issue_reason=reason,  # type: ignore[arg-type]
+        occupation=_text(obj, "occupation"),
+        citizenship=citizenship,
+        valid_until=valid_until,
+        recorded_at=recorded,
+        approved_at=approved,
+        issue_reason=reason,  # type: ignore[arg-type]
         replaces_serial=replaces,
     )
 
@@ -200,13 +239,19 @@ def _open_image(data: bytes, field_name: str, kinds: tuple[str, ...]) -> Image.I
         if image.format not in kinds:
             raise FieldError(field_name, f"is {image.format}, expected {' or '.join(kinds)}")
         if image.width * image.height > MAX_IMAGE_PIXELS:
-            raise FieldError(field_name, f"is {image.width}x{image.height} pixels: too large "
-                             "for a card photo")
+            raise FieldError(
+                field_name, f"is {image.width}x{image.height} pixels: too large for a card photo"
+            )
         image.load()
     except FieldError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
-            Image.DecompressionBombError) as exc:
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+    ) as exc:
         raise FieldError(field_name, f"cannot be decoded as an image ({exc})") from None
     return image
 
@@ -215,8 +260,10 @@ def normalise_photo(data: bytes) -> bytes:
     """Crop to 3:4 around the centre and scale to PHOTO_SIZE; JPEG for storage."""
     image = _open_image(data, "photo", ("JPEG", "PNG"))
     if image.width < MIN_PHOTO[0] or image.height < MIN_PHOTO[1]:
-        raise FieldError("photo", f"is {image.width}x{image.height}; at least "
-                         f"{MIN_PHOTO[0]}x{MIN_PHOTO[1]} is needed")
+        raise FieldError(
+            "photo",
+            f"is {image.width}x{image.height}; at least {MIN_PHOTO[0]}x{MIN_PHOTO[1]} is needed",
+        )
     if image.width >= image.height:
         raise FieldError("photo", f"is {image.width}x{image.height}: a portrait photo is needed")
     image = image.convert("RGB")
@@ -248,8 +295,9 @@ class ParsedLine:
     content_hash: str
 
 
-def parse_line(text: str, read_media: Callable[[str], bytes], regions: Regions,
-               now: datetime) -> ParsedLine:
+def parse_line(
+    text: str, read_media: Callable[[str], bytes], regions: Regions, now: datetime
+) -> ParsedLine:
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -271,17 +319,20 @@ def parse_line(text: str, read_media: Callable[[str], bytes], regions: Regions,
         try:
             parse_fmr(template)
         except InputError as exc:
-            raise FieldError(f"{where}.template", f"is not an ISO/IEC 19794-2 record: "
-                             f"{exc.message}") from None
+            raise FieldError(
+                f"{where}.template", f"is not an ISO/IEC 19794-2 record: {exc.message}"
+            ) from None
         fingerprints.append(Fingerprint(finger=fp["finger"], template=template))
     if fingerprints[0].finger == fingerprints[1].finger:
         raise FieldError("fingerprints", "names the same finger twice")
-    return ParsedLine(record, EnrolmentMedia(photo, signature, tuple(fingerprints)),
-                      digest.hexdigest())
+    return ParsedLine(
+        record, EnrolmentMedia(photo, signature, tuple(fingerprints)), digest.hexdigest()
+    )
 
 
-def media_at(obj: dict[str, Any], key: str, where: str, read_media: Callable[[str], bytes],
-             digest: Any) -> bytes:
+def media_at(
+    obj: dict[str, Any], key: str, where: str, read_media: Callable[[str], bytes], digest: Any
+) -> bytes:
     name = f"{where}.{key}" if where else key
     relpath = obj.get(key)
     if not isinstance(relpath, str):
@@ -301,37 +352,69 @@ def _store(session: Session, parsed: ParsedLine, source: str, line: int, actor: 
     if existing is not None:
         if existing.content_hash == parsed.content_hash:
             return False
-        raise FieldError("enrolment_id", f"{record.enrolment_id} was already imported with "
-                         "different content")
-    pending = session.execute(select(Job.id).where(
-        Job.nik == record.nik, Job.state.in_(ACTIVE_JOB_STATES)).limit(1)).scalar_one_or_none()
+        raise FieldError(
+            "enrolment_id", f"{record.enrolment_id} was already imported with different content"
+        )
+    pending = session.execute(
+        select(Job.id).where(Job.nik == record.nik, Job.state.in_(ACTIVE_JOB_STATES)).limit(1)
+    ).scalar_one_or_none()
     if pending is not None:
         raise FieldError("nik", f"{record.nik} already has a card waiting to print (job {pending})")
-    valid = session.execute(select(IssuedCard.serial).where(
-        IssuedCard.nik == record.nik, IssuedCard.status == "valid")).scalar_one_or_none()
+    valid = session.execute(
+        select(IssuedCard.serial).where(IssuedCard.nik == record.nik, IssuedCard.status == "valid")
+    ).scalar_one_or_none()
     if valid is not None and record.issue_reason == "new":
-        raise FieldError("issue_reason", f"NIK {record.nik} already has a valid card ({valid}); "
-                         "only a reprint (lost, damaged, data_change) may be imported")
+        raise FieldError(
+            "issue_reason",
+            f"NIK {record.nik} already has a valid card ({valid}); "
+            "only a reprint (lost, damaged, data_change) may be imported",
+        )
     media = parsed.media
-    session.add(Enrolment(
-        id=record.enrolment_id, nik=record.nik, name=record.name,
-        record=record_to_dict(record),
-        photo=media.photo, signature=media.signature,
-        finger_1=media.fingerprints[0].finger, template_1=media.fingerprints[0].template,
-        finger_2=media.fingerprints[1].finger, template_2=media.fingerprints[1].template,
-        content_hash=parsed.content_hash, source=source[-400:], line=line, imported_by=actor))
+    session.add(
+        Enrolment(
+            id=record.enrolment_id,
+            nik=record.nik,
+            name=record.name,
+            record=record_to_dict(record),
+            photo=media.photo,
+            signature=media.signature,
+            finger_1=media.fingerprints[0].finger,
+            template_1=media.fingerprints[0].template,
+            finger_2=media.fingerprints[1].finger,
+            template_2=media.fingerprints[1].template,
+            content_hash=parsed.content_hash,
+            source=source[-400:],
+            line=line,
+            imported_by=actor,
+        )
+    )
     session.flush()
     job = Job(enrolment_id=record.enrolment_id, nik=record.nik, state="queued")
     session.add(job)
     session.flush()
-    audit.record(session, actor, "enrolment.import", record.enrolment_id, nik=record.nik,
-                 job=job.id, source=source, line=line)
+    audit.record(
+        session,
+        actor,
+        "enrolment.import",
+        record.enrolment_id,
+        nik=record.nik,
+        job=job.id,
+        source=source,
+        line=line,
+    )
     return True
 
 
-def import_bundle(session_factory: Callable[[], Session], path: Path, regions: Regions,
-                  actor: str, *, now: datetime | None = None, batch: int = 200,
-                  progress: Callable[[int], None] | None = None) -> ImportReport:
+def import_bundle(
+    session_factory: Callable[[], Session],
+    path: Path,
+    regions: Regions,
+    actor: str,
+    *,
+    now: datetime | None = None,
+    batch: int = 200,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
     """Import a bundle line by line; each batch of accepted lines commits together."""
     now = now or datetime.now(UTC)
     report = ImportReport()
@@ -360,8 +443,13 @@ def import_bundle(session_factory: Callable[[], Session], path: Path, regions: R
                 pending = 0
             if progress:
                 progress(number)
-        audit.record(session, actor, "enrolment.import_bundle", bundle.name[-80:],
-                     **report.as_dict() | {"errors": len(report.errors)})
+        audit.record(
+            session,
+            actor,
+            "enrolment.import_bundle",
+            bundle.name[-80:],
+            **report.as_dict() | {"errors": len(report.errors)},
+        )
         session.commit()
     finally:
         session.close()
@@ -372,7 +460,11 @@ def import_bundle(session_factory: Callable[[], Session], path: Path, regions: R
 def load_card(enrolment: Enrolment) -> tuple[CardRecord, EnrolmentMedia]:
     """Rebuild the typed record and media of a stored enrolment."""
     media = EnrolmentMedia(
-        photo=enrolment.photo, signature=enrolment.signature,
-        fingerprints=(Fingerprint(enrolment.finger_1, enrolment.template_1),
-                      Fingerprint(enrolment.finger_2, enrolment.template_2)))
+        photo=enrolment.photo,
+        signature=enrolment.signature,
+        fingerprints=(
+            Fingerprint(enrolment.finger_1, enrolment.template_1),
+            Fingerprint(enrolment.finger_2, enrolment.template_2),
+        ),
+    )
     return record_from_dict(enrolment.record), media

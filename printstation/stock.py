@@ -99,15 +99,29 @@ class BlankLedger:
             select(Blank.serial).where(Blank.serial.in_(serials)).limit(1)
         ).scalar_one_or_none()
         if clash is not None:
-            raise StockError(f"blank {clash} was already received: a lot cannot be received twice",
-                             where=reference)
-        lot = Lot(reference=reference, first_serial=serials[0], last_serial=serials[-1],
-                  count=count, received_by=self.actor)
+            raise StockError(
+                f"blank {clash} was already received: a lot cannot be received twice",
+                where=reference,
+            )
+        lot = Lot(
+            reference=reference,
+            first_serial=serials[0],
+            last_serial=serials[-1],
+            count=count,
+            received_by=self.actor,
+        )
         self.session.add(lot)
         self.session.flush()
         self.session.add_all(Blank(serial=s, lot_id=lot.id, state="on_hand") for s in serials)
-        audit.record(self.session, self.actor, "stock.receive", reference,
-                     first=serials[0], last=serials[-1], count=count)
+        audit.record(
+            self.session,
+            self.actor,
+            "stock.receive",
+            reference,
+            first=serials[0],
+            last=serials[-1],
+            count=count,
+        )
         return lot
 
     def load(self, printer: str, serials: list[str]) -> None:
@@ -115,16 +129,23 @@ class BlankLedger:
         blanks = self._get_many(serials)
         for blank in blanks:
             if blank.state != "on_hand":
-                raise StockError(f"blank {blank.serial} is {blank.state}, not on hand: "
-                                 "it cannot be loaded")
+                raise StockError(
+                    f"blank {blank.serial} is {blank.state}, not on hand: it cannot be loaded"
+                )
             blank.state, blank.printer = "loaded", printer
-        audit.record(self.session, self.actor, "stock.load", printer,
-                     serials=serials, count=len(serials))
+        audit.record(
+            self.session, self.actor, "stock.load", printer, serials=serials, count=len(serials)
+        )
 
     def on_hand_serials(self, limit: int) -> list[str]:
-        return list(self.session.execute(
-            select(Blank.serial).where(Blank.state == "on_hand").order_by(Blank.serial)
-            .limit(limit)).scalars())
+        return list(
+            self.session.execute(
+                select(Blank.serial)
+                .where(Blank.state == "on_hand")
+                .order_by(Blank.serial)
+                .limit(limit)
+            ).scalars()
+        )
 
     def identify(self, serial: str, printer: str, job: Job) -> Blank:
         """Bind the blank read at ``printer``'s encoder to ``job``.
@@ -134,43 +155,74 @@ class BlankLedger:
         """
         blank = self.session.get(Blank, serial, with_for_update=True)
         if blank is None:
-            audit.record(self.session, self.actor, "security.unknown_blank", serial,
-                         printer=printer, job=job.id)
+            audit.record(
+                self.session,
+                self.actor,
+                "security.unknown_blank",
+                serial,
+                printer=printer,
+                job=job.id,
+            )
             raise UnknownBlank(
                 f"blank {serial} at the encoder of printer {printer} is not in this station's "
                 "received stock: the card was rejected; take it out of the reject box and "
-                "report it to the supervisor", where=printer)
+                "report it to the supervisor",
+                where=printer,
+            )
         if blank.state not in ("loaded", "on_hand"):
-            audit.record(self.session, self.actor, "security.blank_reused", serial,
-                         printer=printer, job=job.id, state=blank.state)
+            audit.record(
+                self.session,
+                self.actor,
+                "security.blank_reused",
+                serial,
+                printer=printer,
+                job=job.id,
+                state=blank.state,
+            )
             raise BlankAlreadyUsed(
                 f"blank {serial} at the encoder of printer {printer} is already {blank.state}: "
-                "the card was rejected; report it to the supervisor", where=printer)
+                "the card was rejected; report it to the supervisor",
+                where=printer,
+            )
         blank.state, blank.printer, blank.job_id = "in_use", printer, job.id
         return blank
 
     def issue(self, serial: str, job: Job, printer: str) -> IssuedCard:
         blank = self._in_use(serial, job)
         blank.state = "issued"
-        card = IssuedCard(serial=serial, nik=job.nik, enrolment_id=job.enrolment_id,
-                          job_id=job.id, printer=printer)
+        card = IssuedCard(
+            serial=serial,
+            nik=job.nik,
+            enrolment_id=job.enrolment_id,
+            job_id=job.id,
+            printer=printer,
+        )
         self.session.add(card)
         audit.record(self.session, self.actor, "stock.issue", serial, job=job.id, nik=job.nik)
         return card
 
-    def spoil(self, serial: str, cause: str, *, job: Job | None = None,
-              detail: str | None = None) -> Spoilage:
+    def spoil(
+        self, serial: str, cause: str, *, job: Job | None = None, detail: str | None = None
+    ) -> Spoilage:
         if cause not in SPOIL_CAUSES:
             raise StockError(f"unknown spoil cause {cause!r}; one of {', '.join(SPOIL_CAUSES)}")
         blank = self._get_many([serial])[0]
         if blank.state in ("issued", "spoiled"):
             raise BlankAlreadyUsed(f"blank {serial} is already {blank.state}: it cannot be spoiled")
         blank.state = "spoiled"
-        spoilage = Spoilage(serial=serial, cause=cause, job_id=job.id if job else None,
-                            detail=detail, by=self.actor)
+        spoilage = Spoilage(
+            serial=serial, cause=cause, job_id=job.id if job else None, detail=detail, by=self.actor
+        )
         self.session.add(spoilage)
-        audit.record(self.session, self.actor, "stock.spoil", serial, cause=cause,
-                     job=job.id if job else None, detail=detail)
+        audit.record(
+            self.session,
+            self.actor,
+            "stock.spoil",
+            serial,
+            cause=cause,
+            job=job.id if job else None,
+            detail=detail,
+        )
         return spoilage
 
     def mark_unknown(self, serial: str, job: Job) -> None:
@@ -179,8 +231,9 @@ class BlankLedger:
         audit.record(self.session, self.actor, "stock.unknown", serial, job=job.id)
 
     def counts(self) -> StockCounts:
-        by_state = dict(self.session.execute(
-            select(Blank.state, func.count()).group_by(Blank.state)).all())
+        by_state = dict(
+            self.session.execute(select(Blank.state, func.count()).group_by(Blank.state)).all()
+        )
         received = self.session.execute(select(func.coalesce(func.sum(Lot.count), 0))).scalar_one()
         issued = self.session.execute(select(func.count()).select_from(IssuedCard)).scalar_one()
         spoiled = self.session.execute(select(func.count()).select_from(Spoilage)).scalar_one()
@@ -199,15 +252,21 @@ class BlankLedger:
     def _in_use(self, serial: str, job: Job) -> Blank:
         blank = self._get_many([serial])[0]
         if blank.state not in ("in_use", "unknown") or blank.job_id != job.id:
-            raise StockError(f"blank {serial} is {blank.state} for job {blank.job_id}, "
-                             f"not in use by job {job.id}")
+            raise StockError(
+                f"blank {serial} is {blank.state} for job {blank.job_id}, "
+                f"not in use by job {job.id}"
+            )
         return blank
 
     def _get_many(self, serials: list[str]) -> list[Blank]:
-        found = {b.serial: b for b in self.session.execute(
-            select(Blank).where(Blank.serial.in_(serials))).scalars()}
+        found = {
+            b.serial: b
+            for b in self.session.execute(select(Blank).where(Blank.serial.in_(serials))).scalars()
+        }
         missing = [s for s in serials if s not in found]
         if missing:
-            raise UnknownBlank(f"blank {missing[0]} is not in this station's received stock"
-                               + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
+            raise UnknownBlank(
+                f"blank {missing[0]} is not in this station's received stock"
+                + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
+            )
         return [found[s] for s in serials]

@@ -33,8 +33,9 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
 @pytest.fixture
 def pcscd() -> None:
     """pcscd with the vpcd driver listening on the virtual reader ports."""
-    require_service("pcscd with vsmartcard-vpcd (ports 35963-35970)",
-                    all(port_open(p) for p in (35963, 35970)))
+    require_service(
+        "pcscd with vsmartcard-vpcd (ports 35963-35970)", all(port_open(p) for p in (35963, 35970))
+    )
 
 
 def postgres_url() -> str | None:

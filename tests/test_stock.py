@@ -20,10 +20,24 @@ def db(database_url: str) -> Database:
 
 
 def _job(session, nik: str = "5371015708900002", enrolment_id: str = "E-1") -> Job:
-    session.add(Enrolment(id=enrolment_id, nik=nik, name="MARIA", record={}, photo=b"p",
-                          signature=b"s", finger_1="right_index", template_1=b"t",
-                          finger_2="left_index", template_2=b"t", content_hash="x" * 64,
-                          source="test", line=1, imported_by="op"))
+    session.add(
+        Enrolment(
+            id=enrolment_id,
+            nik=nik,
+            name="MARIA",
+            record={},
+            photo=b"p",
+            signature=b"s",
+            finger_1="right_index",
+            template_1=b"t",
+            finger_2="left_index",
+            template_2=b"t",
+            content_hash="x" * 64,
+            source="test",
+            line=1,
+            imported_by="op",
+        )
+    )
     job = Job(enrolment_id=enrolment_id, nik=nik, state="at_encoder")
     session.add(job)
     session.flush()
@@ -114,7 +128,14 @@ def test_tampered_counts_do_not_balance(db: Database) -> None:
         ledger = BlankLedger(s, "op")
         ledger.receive("S000001", 2, "LETTER/1")
         job = _job(s)
-        s.add(IssuedCard(serial="S000001", nik=job.nik, enrolment_id=job.enrolment_id,
-                         job_id=job.id, printer="P1"))
+        s.add(
+            IssuedCard(
+                serial="S000001",
+                nik=job.nik,
+                enrolment_id=job.enrolment_id,
+                job_id=job.id,
+                printer="P1",
+            )
+        )
         s.flush()
         assert not ledger.counts().balanced

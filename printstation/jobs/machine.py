@@ -20,8 +20,19 @@ from printstation.errors import JobError
 from printstation.models import Job, utcnow
 
 STATES = (
-    "queued", "claimed", "rendered", "feeding", "at_encoder", "encoded", "printing",
-    "issued", "retry", "paused", "failed", "cancelled", "unresolved",
+    "queued",
+    "claimed",
+    "rendered",
+    "feeding",
+    "at_encoder",
+    "encoded",
+    "printing",
+    "issued",
+    "retry",
+    "paused",
+    "failed",
+    "cancelled",
+    "unresolved",
 )
 
 #: States in which a blank may be inside a printer (fed, at the encoder, printing).
@@ -74,8 +85,12 @@ class JobFlow:
         self.actor = actor
         self._note: dict[str, object] = {}
         self.machine = Machine(
-            model=self, states=list(STATES), transitions=TRANSITIONS, initial=job.state,
-            auto_transitions=False, after_state_change="_persist",
+            model=self,
+            states=list(STATES),
+            transitions=TRANSITIONS,
+            initial=job.state,
+            auto_transitions=False,
+            after_state_change="_persist",
         )
 
     def step(self, trigger: str, **note: object) -> None:
@@ -84,8 +99,10 @@ class JobFlow:
         try:
             self.trigger(trigger)  # type: ignore[attr-defined]
         except MachineError as exc:
-            raise JobError(f"job {self.job.id} cannot {trigger} from state {self.state}",
-                           where=f"job {self.job.id}") from exc
+            raise JobError(
+                f"job {self.job.id} cannot {trigger} from state {self.state}",
+                where=f"job {self.job.id}",
+            ) from exc
 
     def can(self, trigger: str) -> bool:
         return trigger in self.machine.get_triggers(self.state)
@@ -94,6 +111,12 @@ class JobFlow:
         before = self.job.state
         self.job.state = self.state
         self.job.updated_at = utcnow()
-        audit.record(self.session, self.actor, "job." + self.state, f"job {self.job.id}",
-                     before=before, **self._note)
+        audit.record(
+            self.session,
+            self.actor,
+            "job." + self.state,
+            f"job {self.job.id}",
+            before=before,
+            **self._note,
+        )
         self.session.commit()

@@ -24,7 +24,10 @@ def queue_order() -> tuple[object, ...]:
 def claim_next(session: Session, *, station: str, printer: str, actor: str) -> JobFlow | None:
     """Claim the next waiting job for ``printer``; None when the queue is empty."""
     job = session.execute(
-        select(Job).where(Job.state.in_(sorted(WAITING))).order_by(*queue_order()).limit(1)
+        select(Job)
+        .where(Job.state.in_(sorted(WAITING)))
+        .order_by(*queue_order())
+        .limit(1)
         .with_for_update(skip_locked=True)
     ).scalar_one_or_none()
     if job is None:
@@ -48,10 +51,16 @@ def recover(session: Session, *, station: str, actor: str) -> list[int]:
     ``unknown`` until an operator says what came out. Nothing is guessed.
     """
     unresolved: list[int] = []
-    jobs = session.execute(
-        select(Job).where(Job.station == station, Job.state.in_(sorted(ACTIVE)))
-        .order_by(Job.id).with_for_update()
-    ).scalars().all()
+    jobs = (
+        session.execute(
+            select(Job)
+            .where(Job.station == station, Job.state.in_(sorted(ACTIVE)))
+            .order_by(Job.id)
+            .with_for_update()
+        )
+        .scalars()
+        .all()
+    )
     for job in jobs:
         flow = JobFlow(job, session, actor)
         if job.state in HARDWARE:
@@ -60,9 +69,11 @@ def recover(session: Session, *, station: str, actor: str) -> list[int]:
             ).scalar_one_or_none()
             if blank is not None:
                 BlankLedger(session, actor).mark_unknown(blank.serial, job)
-            job.last_error = (f"the station stopped while this card was in printer "
-                              f"{job.printer} ({job.state}); check the printer's output and "
-                              "reject box, then resolve the job")
+            job.last_error = (
+                f"the station stopped while this card was in printer "
+                f"{job.printer} ({job.state}); check the printer's output and "
+                "reject box, then resolve the job"
+            )
             flow.step("interrupt", printer=job.printer, serial=job.serial)
             unresolved.append(job.id)
         else:

@@ -106,10 +106,18 @@ class ClaimBudget:
 class PrinterWorker:
     """Works one printer through the queue until it is empty, a limit, or a stop."""
 
-    def __init__(self, station: Station, printer_name: str, actor: str, *,
-                 budget: ClaimBudget | None = None, max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-                 stop: threading.Event | None = None, events: EventSink | None = None,
-                 claim_lock: threading.Lock | None = None) -> None:
+    def __init__(
+        self,
+        station: Station,
+        printer_name: str,
+        actor: str,
+        *,
+        budget: ClaimBudget | None = None,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        stop: threading.Event | None = None,
+        events: EventSink | None = None,
+        claim_lock: threading.Lock | None = None,
+    ) -> None:
         self.station = station
         self.cfg = station.printer_config(printer_name)
         self.name = printer_name
@@ -152,13 +160,15 @@ class PrinterWorker:
             self.session.close()
         return self.report
 
-    def _claim_and_render(self, pool: ThreadPoolExecutor
-                          ) -> tuple[JobFlow, Future[PreparedCard]] | None:
+    def _claim_and_render(
+        self, pool: ThreadPoolExecutor
+    ) -> tuple[JobFlow, Future[PreparedCard]] | None:
         with self.claim_lock:
             if not self.budget.take():
                 return None
-            flow = claim_next(self.session, station=self.station.config.name, printer=self.name,
-                              actor=self.actor)
+            flow = claim_next(
+                self.session, station=self.station.config.name, printer=self.name, actor=self.actor
+            )
             if flow is None:
                 self.budget.give_back()
                 return None
@@ -176,8 +186,9 @@ class PrinterWorker:
 
     # -- one card ---------------------------------------------------------------------
 
-    def _print_card(self, flow: JobFlow, card: PreparedCard, printer: CardPrinter,
-                    encoder: PcscEncoder) -> None:
+    def _print_card(
+        self, flow: JobFlow, card: PreparedCard, printer: CardPrinter, encoder: PcscEncoder
+    ) -> None:
         job = flow.job
         ledger = BlankLedger(self.session, self.actor)
         while True:
@@ -192,8 +203,10 @@ class PrinterWorker:
                 flow.step("not_fed", error=not_fed.cause.code)
                 raise not_fed.cause from None
             except PrinterError as exc:
-                job.last_error = (f"{exc.message}; a blank may be in printer {self.name}: "
-                                  "clear it, then resolve the job")
+                job.last_error = (
+                    f"{exc.message}; a blank may be in printer {self.name}: "
+                    "clear it, then resolve the job"
+                )
                 flow.step("interrupt", error=exc.code)
                 self.report.unresolved += 1
                 raise PrinterNeedsOperator(job.last_error, where=self.name) from exc
@@ -232,8 +245,9 @@ class PrinterWorker:
             self.events(self.name, "issued", job.id, {"serial": serial, "nik": job.nik})
             return
 
-    def _identify(self, flow: JobFlow, encoder: PcscEncoder, printer: CardPrinter,
-                  ledger: BlankLedger) -> str | None:
+    def _identify(
+        self, flow: JobFlow, encoder: PcscEncoder, printer: CardPrinter, ledger: BlankLedger
+    ) -> str | None:
         """The serial of the blank at the encoder, bound to the job; None if rejected."""
         job = flow.job
         try:
@@ -243,9 +257,11 @@ class PrinterWorker:
         except EncoderError as exc:
             encoder.disconnect()
             printer.reject()
-            job.last_error = (f"the chip of the card at printer {self.name} could not be read "
-                              f"({exc.message}); its blank is in the reject box: record its "
-                              "serial as spoiled")
+            job.last_error = (
+                f"the chip of the card at printer {self.name} could not be read "
+                f"({exc.message}); its blank is in the reject box: record its "
+                "serial as spoiled"
+            )
             flow.step("interrupt", error=exc.code)
             self.report.unresolved += 1
             self.events(self.name, "unresolved", job.id, {"message": job.last_error})
@@ -264,23 +280,33 @@ class PrinterWorker:
         self.session.commit()
         return serial
 
-    def _spoil(self, flow: JobFlow, ledger: BlankLedger, serial: str, cause: str,
-               detail: str) -> None:
+    def _spoil(
+        self, flow: JobFlow, ledger: BlankLedger, serial: str, cause: str, detail: str
+    ) -> None:
         flow.job.last_error = detail
         ledger.spoil(serial, cause, job=flow.job, detail=detail)
         flow.step("retry", cause=cause, serial=serial)
         self.report.spoiled += 1
-        self.events(self.name, "spoiled", flow.job.id, {"serial": serial, "cause": cause,
-                                                         "detail": detail})
+        self.events(
+            self.name, "spoiled", flow.job.id, {"serial": serial, "cause": cause, "detail": detail}
+        )
 
-    def _print_fault(self, flow: JobFlow, ledger: BlankLedger, serial: str,
-                     printer: CardPrinter, exc: PrinterError) -> None:
+    def _print_fault(
+        self,
+        flow: JobFlow,
+        ledger: BlankLedger,
+        serial: str,
+        printer: CardPrinter,
+        exc: PrinterError,
+    ) -> None:
         """A fault while printing: reject and spoil if the printer can, else leave it open."""
         try:
             printer.reject()
         except PrinterError:
-            flow.job.last_error = (f"{exc.message}; the card {serial} is still in printer "
-                                   f"{self.name}: clear it, then resolve the job")
+            flow.job.last_error = (
+                f"{exc.message}; the card {serial} is still in printer "
+                f"{self.name}: clear it, then resolve the job"
+            )
             ledger.mark_unknown(serial, flow.job)
             flow.step("interrupt", error=exc.code, serial=serial)
             self.report.unresolved += 1
@@ -315,9 +341,15 @@ class _NotFed(Exception):
         self.cause = cause
 
 
-def run_batch(station: Station, printers: list[str], actor: str, *,
-              limit: int | None = None, events: EventSink | None = None,
-              stop: threading.Event | None = None) -> list[WorkerReport]:
+def run_batch(
+    station: Station,
+    printers: list[str],
+    actor: str,
+    *,
+    limit: int | None = None,
+    events: EventSink | None = None,
+    stop: threading.Event | None = None,
+) -> list[WorkerReport]:
     """Recover what a crash left, then run one worker per printer until the queue is done."""
     with station.db.session() as session:
         for job_id in recover(session, station=station.config.name, actor=actor):
@@ -326,13 +358,18 @@ def run_batch(station: Station, printers: list[str], actor: str, *,
     stop = stop or threading.Event()
     claim_lock = threading.Lock()
     budget = ClaimBudget(limit)
-    workers = [PrinterWorker(station, name, actor, budget=budget, stop=stop, events=events,
-                             claim_lock=claim_lock) for name in printers]
+    workers = [
+        PrinterWorker(
+            station, name, actor, budget=budget, stop=stop, events=events, claim_lock=claim_lock
+        )
+        for name in printers
+    ]
     if len(workers) == 1:
         return [workers[0].run()]
     results: list[WorkerReport] = []
-    threads = [threading.Thread(target=lambda w=w: results.append(w.run()), name=w.name)
-               for w in workers]
+    threads = [
+        threading.Thread(target=lambda w=w: results.append(w.run()), name=w.name) for w in workers
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
