@@ -1,0 +1,359 @@
+"""The card printer's command protocol as pure functions: bytes in, bytes out.
+
+Frames are ``ESC`` + command + ``;``-separated parameters + ``CR``. Replies are ASCII.
+The station runs the printer in ACK/NACK error mode (``Pem;4``) so that every command
+is confirmed: an action command answers ``OK``, a query answers its value, and a
+refused command answers ``NACK;<code>`` or ``NACK;<code>;<detail>`` where the code is
+one of ``1`` (command error), ``2`` (parameter error), ``T`` (jam or mechanical
+timeout), ``C`` (cover open), ``F`` (feeder error), ``R`` (ribbon error).
+
+Panels travel in ``Db`` frames: ``ESC Db;<panel>;<levels>;<data> CR``. K and O are
+1 bit a pixel (levels 2); Y, M and C are 5, 6 or 7 bits a pixel (levels 32, 64, 128),
+bit-packed MSB first, line after line. The data may contain CR bytes: its length
+follows from the panel and the level count.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from printstation.errors import (
+    CoverOpen,
+    FeederEmpty,
+    PrinterError,
+    PrinterJam,
+    PrinterProtocolError,
+    RibbonError,
+)
+from printstation.panels import PANEL_HEIGHT, PANEL_WIDTH, CardPanels
+
+ESC = 0x1B
+CR = 0x0D
+PANEL_ORDER = "ymcko"
+COLOUR_LEVELS = (32, 64, 128)
+BITS_FOR_LEVELS = {2: 1, 32: 5, 64: 6, 128: 7}
+PIXELS = PANEL_WIDTH * PANEL_HEIGHT
+
+COMMAND_NAMES: dict[str, str] = {
+    "Pem": "set error mode",
+    "Pmi": "set feeder mode",
+    "Pr": "set ribbon type",
+    "Rtp": "read model",
+    "Rfv": "read firmware version",
+    "Rsn": "read serial number",
+    "Rr": "read ribbon type",
+    "Rco": "read counter",
+    "Rlr": "read last status",
+    "Rse": "read sensor",
+    "Ss": "start sequence",
+    "Sr": "card to print head",
+    "Se": "print and eject",
+    "Si": "insert card",
+    "Sis": "card to contact station",
+    "Sic": "card to contactless station",
+    "Ser": "reject card under output",
+    "Seb": "reject card under feeder",
+    "Srs": "soft reset",
+    "Db": "download panel",
+}
+
+
+def frame(command: str, *params: str | bytes) -> bytes:
+    """One command frame: ESC, the command, ';'-joined parameters, CR."""
+    parts = [command.encode("ascii")]
+    parts.extend(p if isinstance(p, bytes) else p.encode("ascii") for p in params)
+    return bytes([ESC]) + b";".join(parts) + bytes([CR])
+
+
+def command_of(data: bytes) -> str:
+    """The command and its text parameters (not panel data), for logging: ``Db;c``."""
+    body = data[1:] if data[:1] == bytes([ESC]) else data
+    if body.startswith(b"Db;"):
+        return body[:4].decode("ascii", "replace")
+    return body.rstrip(b"\r").decode("ascii", "replace")
+
+
+def command_name(data: bytes) -> str:
+    """A readable name of a frame's command: ``Sis (card to contact station)``."""
+    text = command_of(data)
+    head = text.split(";", 1)[0]
+    name = COMMAND_NAMES.get(head)
+    return f"{text} ({name})" if name else text
+
+
+# --- builders ---------------------------------------------------------------------------
+
+
+def set_error_mode(mode: int) -> bytes:
+    if mode not in (0, 2, 4):
+        raise ValueError(f"error mode must be 0, 2 or 4, not {mode}")
+    return frame("Pem", str(mode))
+
+
+def set_feeder_mode(manual: bool = False) -> bytes:
+    return frame("Pmi", "M" if manual else "F")
+
+
+def read_model() -> bytes:
+    return frame("Rtp")
+
+
+def read_firmware() -> bytes:
+    return frame("Rfv")
+
+
+def read_serial() -> bytes:
+    return frame("Rsn")
+
+
+def read_ribbon_type() -> bytes:
+    return frame("Rr")
+
+
+def read_counter(which: str) -> bytes:
+    """``n`` prints left on the ribbon, ``p`` panels printed, ``c`` cards inserted."""
+    if which not in ("n", "p", "c"):
+        raise ValueError(f"counter must be n, p or c, not {which!r}")
+    return frame("Rco", which)
+
+
+def read_status() -> bytes:
+    return frame("Rlr", "p")
+
+
+def read_sensor(which: str) -> bytes:
+    """``o`` the cover, ``p`` card present."""
+    if which not in ("o", "p"):
+        raise ValueError(f"sensor must be o or p, not {which!r}")
+    return frame("Rse", which)
+
+
+def start_sequence() -> bytes:
+    return frame("Ss")
+
+
+def to_print_head() -> bytes:
+    return frame("Sr")
+
+
+def print_and_eject() -> bytes:
+    return frame("Se")
+
+
+def insert_card() -> bytes:
+    return frame("Si")
+
+
+def to_contact_station() -> bytes:
+    return frame("Sis")
+
+
+def to_contactless_station() -> bytes:
+    return frame("Sic")
+
+
+def reject_under_output() -> bytes:
+    return frame("Ser")
+
+
+def reject_under_feeder() -> bytes:
+    return frame("Seb")
+
+
+def soft_reset() -> bytes:
+    return frame("Srs")
+
+
+def download_panel(panel: str, levels: int, data: bytes) -> bytes:
+    expected = panel_data_length(panel, levels)
+    if len(data) != expected:
+        raise ValueError(
+            f"panel {panel} at {levels} levels needs {expected} bytes, got {len(data)}"
+        )
+    return frame("Db", panel, str(levels), data)
+
+
+# --- replies ----------------------------------------------------------------------------
+
+_NEEDS_OPERATOR = {
+    "T": (
+        PrinterJam,
+        "card jammed on printer {p} during {c}: open the cover, remove the card and press resume",
+    ),
+    "C": (CoverOpen, "cover open on printer {p}: close the cover and press resume"),
+    "F": (FeederEmpty, "feeder empty on printer {p}: load blanks and press resume"),
+    "R": (
+        RibbonError,
+        "ribbon ended or missing on printer {p}: replace the ribbon and press resume",
+    ),
+}
+_DETAILS = {
+    "misfeed": "blank did not feed on printer {p}: fan the blanks in the feeder, reseat them "
+    "and press resume",
+}
+
+
+def clean_reply(raw: bytes) -> str:
+    """Reply text without the trailing CR and NULs the usblp driver leaves."""
+    return raw.rstrip(b"\x00\r\n").decode("ascii", "replace")
+
+
+def reply_complete(raw: bytes) -> bool:
+    """Whether a reply has arrived in full (it ends with CR or NUL)."""
+    return raw.endswith((b"\r", b"\x00"))
+
+
+def nack_error(code: str, detail: str, *, command: str, printer: str) -> PrinterError:
+    """The station error for a NACK code, with a message that tells the operator what to do."""
+    if code in _NEEDS_OPERATOR:
+        cls, template = _NEEDS_OPERATOR[code]
+        template = _DETAILS.get(detail, template)
+        return cls(template.format(p=printer, c=command))
+    kind = {"1": "command error", "2": "parameter error"}.get(code, f"unknown code {code!r}")
+    return PrinterProtocolError(
+        f"printer {printer} refused {command} ({kind}): reset the printer (Srs) and retry; "
+        "if it persists, check the driver and firmware versions"
+    )
+
+
+def parse_reply(raw: bytes, *, command: str, printer: str) -> str:
+    """The text of a reply, or the station error a NACK stands for."""
+    text = clean_reply(raw)
+    if text == "NACK" or text.startswith("NACK;"):
+        fields = text.split(";")
+        code = fields[1] if len(fields) > 1 else "1"
+        detail = fields[2] if len(fields) > 2 else ""
+        raise nack_error(code, detail, command=command, printer=printer)
+    return text
+
+
+def parse_ack(raw: bytes, *, command: str, printer: str) -> None:
+    """Accept ``OK``; anything else is an error."""
+    text = parse_reply(raw, command=command, printer=printer)
+    if text != "OK":
+        raise PrinterProtocolError(f"printer {printer} answered {text!r} to {command}, not OK")
+
+
+def parse_number(raw: bytes, *, command: str, printer: str) -> int:
+    text = parse_reply(raw, command=command, printer=printer)
+    try:
+        return int(text)
+    except ValueError:
+        raise PrinterProtocolError(
+            f"printer {printer} answered {text!r} to {command}, not a number"
+        ) from None
+
+
+# --- panels -----------------------------------------------------------------------------
+
+
+def bits_per_pixel(panel: str, levels: int) -> int:
+    if panel in "ko" and len(panel) == 1:
+        if levels != 2:
+            raise ValueError(f"panel {panel} is 1 bit a pixel: levels must be 2, not {levels}")
+        return 1
+    if panel in ("y", "m", "c"):
+        if levels not in COLOUR_LEVELS:
+            raise ValueError(f"levels for panel {panel} must be 32, 64 or 128, not {levels}")
+        return BITS_FOR_LEVELS[levels]
+    raise ValueError(f"unknown panel {panel!r}: expected one of y, m, c, k, o")
+
+
+def panel_data_length(panel: str, levels: int) -> int:
+    return PIXELS * bits_per_pixel(panel, levels) // 8
+
+
+def quantise(values: np.ndarray, levels: int) -> np.ndarray:
+    """0..255 to 0..levels-1, rounding to the nearest level."""
+    top = levels - 1
+    return ((values.astype(np.uint32) * top + 127) // 255).astype(np.uint8)
+
+
+def dequantise(codes: np.ndarray, levels: int) -> np.ndarray:
+    """0..levels-1 back to 0..255 (the exact inverse of quantise on its range)."""
+    top = levels - 1
+    return ((codes.astype(np.uint32) * 255 + top // 2) // top).astype(np.uint8)
+
+
+def _pack(codes: np.ndarray, bits: int) -> bytes:
+    """Pack codes of ``bits`` bits MSB first: 8 pixels become ``bits`` bytes."""
+    groups = codes.reshape(-1, 8).astype(np.uint64)
+    shifts = np.arange(7, -1, -1, dtype=np.uint64) * np.uint64(bits)
+    words = (groups << shifts).sum(axis=1, dtype=np.uint64)
+    as_bytes = words.astype(">u8").view(np.uint8).reshape(-1, 8)
+    return as_bytes[:, 8 - bits :].tobytes()
+
+
+def _unpack(data: bytes, bits: int) -> np.ndarray:
+    raw = np.frombuffer(data, dtype=np.uint8).reshape(-1, bits)
+    padded = np.zeros((raw.shape[0], 8), dtype=np.uint8)
+    padded[:, 8 - bits :] = raw
+    words = padded.view(">u8").reshape(-1, 1).astype(np.uint64)
+    shifts = np.arange(7, -1, -1, dtype=np.uint64) * np.uint64(bits)
+    mask = np.uint64((1 << bits) - 1)
+    return ((words >> shifts) & mask).astype(np.uint8).reshape(-1)
+
+
+def encode_panel(panel: str, image: Image.Image, levels: int) -> bytes:
+    """A panel's data for a ``Db`` frame."""
+    bits = bits_per_pixel(panel, levels)
+    if image.size != (PANEL_WIDTH, PANEL_HEIGHT):
+        raise ValueError(f"panel {panel} must be {PANEL_WIDTH}x{PANEL_HEIGHT}, got {image.size}")
+    if bits == 1:
+        ink = np.asarray(image.convert("1"), dtype=bool)
+        return np.packbits(ink, axis=None).tobytes()
+    values = np.asarray(image.convert("L"), dtype=np.uint8)
+    return _pack(quantise(values, levels), bits)
+
+
+def decode_panel(panel: str, levels: int, data: bytes) -> Image.Image:
+    """The image a panel's data stands for: mode "1" for K and O, "L" for Y, M, C."""
+    bits = bits_per_pixel(panel, levels)
+    expected = panel_data_length(panel, levels)
+    if len(data) != expected:
+        raise ValueError(
+            f"panel {panel} at {levels} levels needs {expected} bytes, got {len(data)}"
+        )
+    shape = (PANEL_HEIGHT, PANEL_WIDTH)
+    if bits == 1:
+        ink = np.unpackbits(np.frombuffer(data, dtype=np.uint8)).astype(bool).reshape(shape)
+        return Image.fromarray(ink)
+    codes = _unpack(data, bits).reshape(shape)
+    return Image.fromarray(dequantise(codes, levels), mode="L")
+
+
+def encode_panels(panels: CardPanels, levels: int = 64) -> list[bytes]:
+    """The five ``Db`` frames for a card, in ribbon order y, m, c, k, o."""
+    frames = []
+    for panel in PANEL_ORDER:
+        panel_levels = 2 if panel in "ko" else levels
+        data = encode_panel(panel, getattr(panels, panel), panel_levels)
+        frames.append(frame("Db", panel, str(panel_levels), data))
+    return frames
+
+
+def db_frame_length(header: bytes) -> int | None:
+    """Total length of a ``Db`` frame from its first bytes, or None if more are needed.
+
+    ``header`` starts at the ESC. Raises ValueError if the header is malformed.
+    """
+    body = header[1:]
+    parts = body.split(b";", 3)
+    if len(parts) < 4:
+        if len(body) > 16:
+            raise ValueError(f"malformed Db header {bytes(header[:20])!r}")
+        return None
+    _, panel, levels, _ = parts
+    prefix = 1 + len(b";".join(parts[:3])) + 1
+    length = panel_data_length(panel.decode("ascii", "replace"), int(levels))
+    return prefix + length + 1
+
+
+def decode_db_frame(data: bytes) -> tuple[str, Image.Image]:
+    """The panel letter and image carried by one whole ``Db`` frame."""
+    if data[:4] != b"\x1bDb;" or data[-1:] != b"\r":
+        raise ValueError("not a Db frame")
+    panel_b, levels_b, payload = data[4:-1].split(b";", 2)
+    panel = panel_b.decode("ascii")
+    return panel, decode_panel(panel, int(levels_b), payload)
