@@ -5,7 +5,7 @@ from datetime import date
 
 import numpy as np
 import pytest
-from conftest import sample_record
+from face_samples import sample_record
 
 from printstation.errors import InputError
 from printstation.layout.face import render_face
