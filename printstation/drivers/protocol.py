@@ -264,23 +264,29 @@ def panel_data_length(panel: str, levels: int) -> int:
     return PIXELS * bits_per_pixel(panel, levels) // 8
 
 
+def _quantise_table(levels: int) -> np.ndarray:
+    top = levels - 1
+    return ((np.arange(256, dtype=np.uint32) * top + 127) // 255).astype(np.uint8)
+
+
 def quantise(values: np.ndarray, levels: int) -> np.ndarray:
     """0..255 to 0..levels-1, rounding to the nearest level."""
-    top = levels - 1
-    return ((values.astype(np.uint32) * top + 127) // 255).astype(np.uint8)
+    return _quantise_table(levels)[values]
 
 
 def dequantise(codes: np.ndarray, levels: int) -> np.ndarray:
     """0..levels-1 back to 0..255 (the exact inverse of quantise on its range)."""
     top = levels - 1
-    return ((codes.astype(np.uint32) * 255 + top // 2) // top).astype(np.uint8)
+    table = ((np.arange(levels, dtype=np.uint32) * 255 + top // 2) // top).astype(np.uint8)
+    return table[codes]
 
 
 def _pack(codes: np.ndarray, bits: int) -> bytes:
     """Pack codes of ``bits`` bits MSB first: 8 pixels become ``bits`` bytes."""
-    groups = codes.reshape(-1, 8).astype(np.uint64)
-    shifts = np.arange(7, -1, -1, dtype=np.uint64) * np.uint64(bits)
-    words = (groups << shifts).sum(axis=1, dtype=np.uint64)
+    groups = codes.reshape(-1, 8)
+    words = np.zeros(groups.shape[0], dtype=np.uint64)
+    for i in range(8):
+        words |= groups[:, i].astype(np.uint64) << np.uint64(bits * (7 - i))
     as_bytes = words.astype(">u8").view(np.uint8).reshape(-1, 8)
     return as_bytes[:, 8 - bits :].tobytes()
 

@@ -7,6 +7,7 @@ pipe) is a PrinterDisconnected, and a device that cannot be found is PrinterNotF
 
 from __future__ import annotations
 
+import array
 import errno
 from typing import Any, Protocol
 
@@ -132,10 +133,9 @@ class UsbTransport:
     def write(self, data: bytes) -> None:
         if not self.is_open:
             self.open()
-        view = memoryview(data)
         try:
-            for start in range(0, len(view), WRITE_CHUNK):
-                chunk = view[start : start + WRITE_CHUNK]
+            for start in range(0, len(data), WRITE_CHUNK):
+                chunk = array.array("B", data[start : start + WRITE_CHUNK])
                 self._ep_out.write(chunk, self.write_timeout_ms)
         except usb.core.USBError as exc:
             raise self._error(exc, "writing") from exc

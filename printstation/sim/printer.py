@@ -32,7 +32,7 @@ from PIL import Image
 from printstation import panels as panels_module
 from printstation.config import SimulatorConfig
 from printstation.drivers import protocol
-from printstation.errors import InputError
+from printstation.errors import InputError, PrintStationError
 from printstation.panels import PANEL_HEIGHT, PANEL_WIDTH, CardPanels
 from printstation.sim.faults import FEED_STEP, FaultPlan
 
@@ -59,7 +59,9 @@ MECHANICAL = frozenset({"Ss", "Si", "Sis", "Sic", "Sr", "Se", "Ser", "Seb", "Db"
 
 
 class ChipStationLike(Protocol):
-    def insert(self, serial: str) -> None: ...
+    """The contact station's reader side (printstation.sim.vchip.ChipStation)."""
+
+    def insert(self, serial: str, fault: str | None = None) -> None: ...
 
     def remove(self) -> None: ...
 
@@ -97,6 +99,10 @@ class PrinterState:
         return cls(**known)
 
 
+def _dump(state: PrinterState) -> str:
+    return json.dumps(asdict(state), indent=1)
+
+
 class StateFile:
     """The printer's state on disk, changed under an exclusive lock."""
 
@@ -113,7 +119,7 @@ class StateFile:
 
     def write(self, state: PrinterState) -> None:
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(state), indent=1), encoding="utf-8")
+        tmp.write_text(_dump(state), encoding="utf-8")
         os.replace(tmp, self.path)
 
     @contextmanager
@@ -123,16 +129,18 @@ class StateFile:
         with open(self._lock_path, "a+b") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             state = self.read()
+            before = _dump(state)
             yield state
-            self.write(state)
+            if _dump(state) != before or not self.path.exists():
+                self.write(state)
 
 
 def _own_panels_to_face(panels: CardPanels) -> Image.Image:
     """Compose the printed face: subtractive Y, M, C, then K on top (O is clear)."""
-    y, m, c = (np.asarray(p, dtype=np.uint16) for p in (panels.y, panels.m, panels.c))
-    k = np.asarray(panels.k, dtype=bool)
-    rgb = np.stack([255 - c, 255 - m, 255 - y], axis=-1).astype(np.uint8)
-    rgb[k] = 0
+    rgb = np.empty((PANEL_HEIGHT, PANEL_WIDTH, 3), dtype=np.uint8)
+    for channel, ink in enumerate((panels.c, panels.m, panels.y)):
+        np.subtract(255, np.asarray(ink, dtype=np.uint8), out=rgb[..., channel])
+    rgb *= ~np.asarray(panels.k, dtype=bool)[..., None]
     return Image.fromarray(rgb, mode="RGB").transpose(Image.Transpose.ROTATE_90)
 
 
@@ -173,6 +181,7 @@ class SimulatedPrinter:
         self._replies: deque[tuple[float, bytes]] = deque()
         self._panels: dict[str, tuple[int, bytes]] = {}
         self._chip_in: str | None = None
+        self._fed = False
         self._handlers: dict[str, Callable[[PrinterState, list[str]], str]] = {
             "Pem": self._pem, "Pmi": self._pmi, "Pr": self._pr, "Rtp": lambda s, a: MODEL,
             "Rfv": lambda s, a: FIRMWARE, "Rsn": lambda s, a: self.serial,
@@ -188,7 +197,7 @@ class SimulatedPrinter:
         """Reconnect the chip of a card left at the contact station by an earlier run."""
         card = self.store.read().card
         if card and card["position"] == "contact_station":
-            self._chip_insert(card["serial"])
+            self._chip_insert(card["serial"], card["card_no"])
 
     def receive(self, data: bytes) -> None:
         """Take bytes from the bulk OUT endpoint; run every whole frame among them."""
@@ -258,6 +267,7 @@ class SimulatedPrinter:
         step = protocol.command_of(frame)
         head, *args = step.split(";")
         delay = 0.0
+        self._fed = False
         with self.store.locked() as state:
             self.faults.fired = set(state.faults_fired)
             self.faults.cards = {int(k): v for k, v in state.cards_fed.items()}
@@ -277,7 +287,7 @@ class SimulatedPrinter:
                     if head in MECHANICAL:
                         self._check_ready(state, step)
                     text = handler(state, args)
-                delay = self._delay(step)
+                delay = self._delay(step) + (self._delay(FEED_STEP) if self._fed else 0.0)
             except Nack as nack:
                 text = f"NACK;{nack.code}" + (f";{nack.detail}" if nack.detail else "")
                 log.info("printer %s refused %s: %s", self.name, step, text)
@@ -322,6 +332,7 @@ class SimulatedPrinter:
             state.cards_inserted = card_no
             state.card = {"serial": serial, "card_no": card_no, "position": "entry"}
             self.faults.card_fed(card_no, serial)
+            self._fed = True
             if fault:
                 self._play_fault(state, fault)
         self._move(state, position)
@@ -334,11 +345,17 @@ class SimulatedPrinter:
         state.card["position"] = position
         if position == "contact_station":
             self.store.write(state)  # the chip is connected only once the move is on disk
-            self._chip_insert(state.card["serial"])
+            self._chip_insert(state.card["serial"], state.card["card_no"])
 
-    def _chip_insert(self, serial: str) -> None:
+    def _chip_insert(self, serial: str, card_no: int) -> None:
         if self.chip_station is not None and self._chip_in != serial:
-            self.chip_station.insert(serial)
+            try:
+                self.chip_station.insert(serial, fault=self.faults.chip_fault(card_no))
+            except PrintStationError as exc:
+                # The card is at the station whatever the reader makes of it; the encoder
+                # will find no card there and say so.
+                log.warning("printer %s: chip of %s not in the reader: %s", self.name, serial, exc)
+                return
         self._chip_in = serial
 
     def _chip_remove(self) -> None:

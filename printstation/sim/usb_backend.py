@@ -199,7 +199,7 @@ class SimulatedUsbBackend(usb.backend.IBackend):  # type: ignore[misc]
             raise usb.core.USBError("Pipe error", errno.EPIPE)
         reply = self.printer.next_reply(timeout)
         if reply is None:
-            raise usb.core.USBTimeoutError("Operation timed out", errno.ETIMEDOUT, -7)
+            raise usb.core.USBTimeoutError("Operation timed out", -7, errno.ETIMEDOUT)
         size = min(len(reply), len(buff) * buff.itemsize)
         buff[:size] = array.array("B", reply[:size])
         if size < len(reply):

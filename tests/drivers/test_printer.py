@@ -1,0 +1,154 @@
+"""Byte-exact conversations between the driver and a scripted printer."""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from printstation.drivers import protocol
+from printstation.drivers.printer import CardPrinter, PrinterCounters, PrinterInfo
+from printstation.errors import FeederEmpty, PrinterJam, PrinterTimeout
+from printstation.panels import PANEL_HEIGHT, PANEL_WIDTH, CardPanels
+
+
+class ScriptedTransport:
+    """Answers each expected frame with scripted reply chunks; records what was written."""
+
+    def __init__(self, script: list[tuple[bytes, list[bytes]]]) -> None:
+        self.script = deque(script)
+        self.written: list[bytes] = []
+        self.pending: deque[bytes] = deque()
+        self.opened = False
+
+    def open(self) -> None:
+        self.opened = True
+
+    def close(self) -> None:
+        self.opened = False
+
+    def write(self, data: bytes) -> None:
+        self.written.append(data)
+        expected, replies = self.script.popleft()
+        assert data == expected, f"wrote {data[:20]!r}, expected {expected[:20]!r}"
+        self.pending.extend(replies)
+
+    def read(self, timeout_ms: int) -> bytes:
+        if not self.pending:
+            raise PrinterTimeout("no reply")
+        return self.pending.popleft()
+
+
+def converse(script: list[tuple[bytes, list[bytes]]]) -> tuple[CardPrinter, ScriptedTransport]:
+    transport = ScriptedTransport(script)
+    return CardPrinter(transport, "P2"), transport
+
+
+def test_open_switches_to_ack_nack_mode() -> None:
+    printer, transport = converse([(b"\x1bPem;4\r", [b"OK\r"])])
+    printer.open()
+    assert transport.opened
+    assert transport.written == [b"\x1bPem;4\r"]
+
+
+def test_identify_reads_model_firmware_serial() -> None:
+    printer, transport = converse(
+        [
+            (b"\x1bRtp\r", [b"Zenius Expert\r\x00"]),
+            (b"\x1bRfv\r", [b"1.8", b".3\r"]),  # a reply split over two reads
+            (b"\x1bRsn\r", [b"ZN0123\x00\x00"]),  # NUL-terminated, as through usblp
+        ]
+    )
+    assert printer.identify() == PrinterInfo("Zenius Expert", "1.8.3", "ZN0123")
+    assert not transport.script
+
+
+def test_counters_ribbon_and_status() -> None:
+    printer, transport = converse(
+        [
+            (b"\x1bRco;p\r", [b"1200\r"]),
+            (b"\x1bRco;c\r", [b"240\r"]),
+            (b"\x1bRco;n\r", [b"12\r"]),
+            (b"\x1bRlr;p\r", [b"NO CARD\r"]),
+            (b"\x1bRse;o\r", [b"CLOSED\r"]),
+        ]
+    )
+    assert printer.counters() == PrinterCounters(panels_printed=1200, cards_inserted=240)
+    assert printer.ribbon_left() == 12
+    assert printer.status() == "NO CARD"
+    assert printer.cover_open() is False
+    assert not transport.script
+
+
+def test_one_card_sequence_writes_exactly_these_frames() -> None:
+    blank = CardPanels(
+        y=Image.new("L", (PANEL_WIDTH, PANEL_HEIGHT), 255),
+        m=Image.new("L", (PANEL_WIDTH, PANEL_HEIGHT), 0),
+        c=Image.new("L", (PANEL_WIDTH, PANEL_HEIGHT), 0),
+        k=Image.new("1", (PANEL_WIDTH, PANEL_HEIGHT), 1),
+        o=Image.new("1", (PANEL_WIDTH, PANEL_HEIGHT), 0),
+    )
+    full_y = b"\xff" * (PANEL_WIDTH * PANEL_HEIGHT * 6 // 8)
+    empty = b"\x00" * (PANEL_WIDTH * PANEL_HEIGHT * 6 // 8)
+    k = b"\xff" * 82_296
+    o = b"\x00" * 82_296
+    printer, transport = converse(
+        [
+            (b"\x1bSs\r", [b"OK\r"]),
+            (b"\x1bSis\r", [b"OK\r"]),
+            (b"\x1bSr\r", [b"OK\r"]),
+            (b"\x1bDb;y;64;" + full_y + b"\r", [b"OK\r"]),
+            (b"\x1bDb;m;64;" + empty + b"\r", [b"OK\r"]),
+            (b"\x1bDb;c;64;" + empty + b"\r", [b"OK\r"]),
+            (b"\x1bDb;k;2;" + k + b"\r", [b"OK\r"]),
+            (b"\x1bDb;o;2;" + o + b"\r", [b"OK\r"]),
+            (b"\x1bSe\r", [b"OK\r"]),
+        ]
+    )
+    printer.start()
+    printer.card_to_contact_station()
+    printer.back_to_front()
+    printer.download_panels(blank)
+    printer.eject()
+    assert not transport.script
+    assert len(transport.written) == 9
+
+
+def test_feeder_empty_is_reported_for_the_operator() -> None:
+    printer, _ = converse([(b"\x1bSs\r", [b"NACK;F\r"])])
+    with pytest.raises(FeederEmpty) as caught:
+        printer.start()
+    assert str(caught.value) == "feeder empty on printer P2: load blanks and press resume"
+    assert caught.value.code == "feeder_empty"
+
+
+def test_jam_during_a_panel_download_names_the_step() -> None:
+    frames = protocol.encode_panels(
+        CardPanels(
+            y=Image.fromarray(np.zeros((PANEL_HEIGHT, PANEL_WIDTH), np.uint8)),
+            m=Image.fromarray(np.zeros((PANEL_HEIGHT, PANEL_WIDTH), np.uint8)),
+            c=Image.fromarray(np.zeros((PANEL_HEIGHT, PANEL_WIDTH), np.uint8)),
+            k=Image.new("1", (PANEL_WIDTH, PANEL_HEIGHT)),
+            o=Image.new("1", (PANEL_WIDTH, PANEL_HEIGHT)),
+        )
+    )
+    printer, transport = converse(
+        [(frames[0], [b"OK\r"]), (frames[1], [b"OK\r"]), (frames[2], [b"NACK;T\r"])]
+    )
+    with pytest.raises(PrinterJam, match="card jammed on printer P2 during Db;c"):
+        printer.download_frames(frames)
+    assert len(transport.written) == 3  # k and o were not sent after the jam
+
+
+def test_missing_reply_times_out_with_the_command_named() -> None:
+    printer, _ = converse([(b"\x1bSe\r", [])])
+    with pytest.raises(PrinterTimeout, match=r"did not answer Se \(print and eject\)"):
+        printer.eject()
+
+
+def test_reset_sets_ack_nack_mode_again() -> None:
+    printer, transport = converse([(b"\x1bSrs\r", [b"OK\r"]), (b"\x1bPem;4\r", [b"OK\r"])])
+    printer.reset()
+    assert transport.written == [b"\x1bSrs\r", b"\x1bPem;4\r"]
