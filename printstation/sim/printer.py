@@ -348,14 +348,21 @@ class SimulatedPrinter:
             self._chip_insert(state.card["serial"], state.card["card_no"])
 
     def _chip_insert(self, serial: str, card_no: int) -> None:
-        if self.chip_station is not None and self._chip_in != serial:
+        if self.chip_station is None or self._chip_in == serial:
+            self._chip_in = serial
+            return
+        fault = self.faults.chip_fault(card_no)
+        for attempt in (1, 2):  # the second try is the card re-seated at the contacts
             try:
-                self.chip_station.insert(serial, fault=self.faults.chip_fault(card_no))
+                self.chip_station.insert(serial, fault=fault)
+                break
             except PrintStationError as exc:
-                # The card is at the station whatever the reader makes of it; the encoder
-                # will find no card there and say so.
-                log.warning("printer %s: chip of %s not in the reader: %s", self.name, serial, exc)
-                return
+                self.chip_station.remove()
+                if attempt == 2:
+                    # The card is at the station whatever the reader makes of it; the
+                    # encoder will find no card there and say so.
+                    log.warning("printer %s: chip %s not in the reader: %s", self.name, serial, exc)
+                    return
         self._chip_in = serial
 
     def _chip_remove(self) -> None:
