@@ -5,7 +5,6 @@ from datetime import date
 
 import numpy as np
 import pytest
-from face_samples import sample_record
 
 from printstation.errors import InputError
 from printstation.layout.face import render_face
@@ -17,18 +16,22 @@ def inside(box, outer) -> bool:
     return outer[0] <= box[0] and outer[1] <= box[1] and box[2] <= outer[2] and box[3] <= outer[3]
 
 
-def render(template, media, issue, office, **changes):
-    return render_face(sample_record(**changes), media, issue, office, template)
+@pytest.fixture
+def render(template, media, issue, office, make_record):
+    def _render(**changes):
+        return render_face(make_record(**changes), media, issue, office, template)
+
+    return _render
 
 
-def test_face_size_and_modes(template, media, issue, office):
-    face = render(template, media, issue, office)
+def test_face_size_and_modes(render):
+    face = render()
     assert face.image.size == (1016, 648) and face.image.mode == "RGB"
     assert face.text_mask.size == (1016, 648) and face.text_mask.mode == "1"
 
 
-def test_every_label_and_value_is_drawn(template, media, issue, office):
-    face = render(template, media, issue, office)
+def test_every_label_and_value_is_drawn(issue, render):
+    face = render()
     drawn = {(p.key, p.text) for p in face.texts}
     assert ("header.0", "PROVINSI NUSA TENGGARA TIMUR") in drawn
     assert ("header.1", "KOTA KUPANG") in drawn
@@ -62,16 +65,16 @@ def test_every_label_and_value_is_drawn(template, media, issue, office):
     assert ("issue.date", "24-11-2026") in drawn
 
 
-def test_values_are_upper_case_and_rt_rw_padded(template, media, issue, office):
-    record = sample_record()
+def test_values_are_upper_case_and_rt_rw_padded(render, make_record):
+    record = make_record()
     address = replace(record.address, rt="1", rw="12", street="jl. el tari  ii no. 5")
-    face = render(template, media, issue, office, address=address)
+    face = render(address=address)
     assert face.fits["rt_rw"].lines == ("001/012",)
     assert face.fits["street"].lines == ("JL. EL TARI II NO. 5",)
 
 
-def test_text_lies_inside_the_card_and_its_box(template, media, issue, office):
-    face = render(template, media, issue, office)
+def test_text_lies_inside_the_card_and_its_box(template, render):
+    face = render()
     for placed in face.texts:
         assert inside(placed.bbox, template.printable), placed
     for fit in face.fits.values():
@@ -84,8 +87,8 @@ def test_text_lies_inside_the_card_and_its_box(template, media, issue, office):
         assert all(box[2] < photo_left for box in fit.line_boxes)
 
 
-def test_text_mask_is_black_in_the_image(template, media, issue, office):
-    face = render(template, media, issue, office)
+def test_text_mask_is_black_in_the_image(template, render):
+    face = render()
     mask = np.asarray(face.text_mask)
     pixels = np.asarray(face.image)
     assert mask.sum() > 5000
@@ -95,8 +98,8 @@ def test_text_mask_is_black_in_the_image(template, media, issue, office):
     assert not mask[y0:y1, x0:x1].any()
 
 
-def test_photo_and_signature_are_placed(template, media, issue, office):
-    face = render(template, media, issue, office)
+def test_photo_and_signature_are_placed(template, render):
+    face = render()
     x0, y0 = template.photo_box[:2]
     corner = face.image.getpixel((x0 + 5, y0 + 5))
     assert corner[2] > 150 and corner[0] < 80  # the blue background of the photo
@@ -105,11 +108,11 @@ def test_photo_and_signature_are_placed(template, media, issue, office):
     assert region.min() < 60  # signature ink
 
 
-def test_long_name_shrinks_then_wraps(template, media, issue, office):
+def test_long_name_shrinks_then_wraps(render):
     name = "MARIA MAGDALENA FRANSISKA YULIANA SELFIANA DA COSTA NDOLU"  # 57 characters
     long_name = name + " BE"  # 60 characters
     assert len(long_name) == 60
-    face = render(template, media, issue, office, name=long_name)
+    face = render(name=long_name)
     fit = face.fits["name"]
     assert " ".join(fit.lines) == long_name
     assert fit.wrapped
@@ -117,43 +120,41 @@ def test_long_name_shrinks_then_wraps(template, media, issue, office):
     assert face.fits["birth"].box[1] == fit.box[3]
 
 
-def test_medium_name_shrinks_on_one_line(template, media, issue, office):
+def test_medium_name_shrinks_on_one_line(render):
     name = "YOHANES FRANSISKUS DOMINGGUS TOULASIK"
-    face = render(template, media, issue, office, name=name)
+    face = render(name=name)
     fit = face.fits["name"]
     assert fit.lines == (name,)
     assert fit.shrunk
 
 
-def test_long_address_wraps(template, media, issue, office):
-    record = sample_record()
+def test_long_address_wraps(render, make_record):
+    record = make_record()
     street = "JL. PROF. DR. HERMAN JOHANNES GANG KELUARGA BESAR TOULASIK NO. 123 A"
-    face = render(template, media, issue, office, address=replace(record.address, street=street))
+    face = render(address=replace(record.address, street=street))
     fit = face.fits["street"]
     assert len(fit.lines) == 2 and " ".join(fit.lines) == street
     for line_box in fit.line_boxes:
         assert inside(line_box, fit.box)
 
 
-def test_text_that_cannot_fit_names_the_field(template, media, issue, office):
+def test_text_that_cannot_fit_names_the_field(render, make_record):
     with pytest.raises(LayoutError) as info:
-        render(template, media, issue, office, name="MARIA " * 30)
+        render(name="MARIA " * 30)
     assert info.value.field == "name"
     assert isinstance(info.value, InputError)
-    record = sample_record()
+    record = make_record()
     with pytest.raises(LayoutError, match="street"):
         render(
-            template, media, issue, office,
             address=replace(record.address, street="JL." + "X" * 60),
         )  # fmt: skip
 
 
-def test_many_wrapped_fields_that_overflow_the_body_are_refused(template, media, issue, office):
-    record = sample_record()
+def test_many_wrapped_fields_that_overflow_the_body_are_refused(render, make_record):
+    record = make_record()
     long = "PEGAWAI BADAN USAHA MILIK NEGARA DAN BADAN USAHA MILIK DAERAH KOTA"
     with pytest.raises(LayoutError) as info:
         render(
-            template, media, issue, office,
             name="MARIA MAGDALENA FRANSISKA YULIANA SELFIANA DA COSTA NDOLU BENU",
             address=replace(
                 record.address, street="JL. PROF. DR. HERMAN JOHANNES GANG MAWAR NO. 123 A BLOK C"
@@ -164,18 +165,18 @@ def test_many_wrapped_fields_that_overflow_the_body_are_refused(template, media,
     assert info.value.field in FIELD_KEYS
 
 
-def test_wna_shows_the_valid_until_date(template, media, issue, office):
-    face = render(template, media, issue, office, citizenship="WNA", valid_until=date(2031, 5, 9))
+def test_wna_shows_the_valid_until_date(render):
+    face = render(citizenship="WNA", valid_until=date(2031, 5, 9))
     assert face.fits["valid_until"].lines == ("09-05-2031",)
     assert face.fits["citizenship"].lines == ("WNA",)
 
 
-def test_bad_photo_is_input_error(template, issue, office, media):
+def test_bad_photo_is_input_error(template, issue, office, media, make_record):
     with pytest.raises(InputError, match="photo"):
-        render_face(sample_record(), replace(media, photo=b"not a jpeg"), issue, office, template)
+        render_face(make_record(), replace(media, photo=b"not a jpeg"), issue, office, template)
 
 
-def test_blank_signature_is_input_error(template, issue, office, media):
+def test_blank_signature_is_input_error(template, issue, office, media, make_record):
     import io
 
     from PIL import Image
@@ -184,5 +185,5 @@ def test_blank_signature_is_input_error(template, issue, office, media):
     Image.new("L", (100, 50), 255).save(blank, "PNG")
     with pytest.raises(InputError, match="blank"):
         render_face(
-            sample_record(), replace(media, signature=blank.getvalue()), issue, office, template
+            make_record(), replace(media, signature=blank.getvalue()), issue, office, template
         )
