@@ -22,7 +22,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -100,7 +100,7 @@ class PrinterState:
 
 
 def _dump(state: PrinterState) -> str:
-    return json.dumps(asdict(state), indent=1)
+    return json.dumps(vars(state), indent=1)
 
 
 class StateFile:

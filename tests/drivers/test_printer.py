@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from collections import deque
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from printstation.config import PrinterConfig
 from printstation.drivers import protocol
-from printstation.drivers.printer import CardPrinter, PrinterCounters, PrinterInfo
-from printstation.errors import FeederEmpty, PrinterJam, PrinterTimeout
+from printstation.drivers.printer import CardPrinter, PrinterCounters, PrinterInfo, open_printer
+from printstation.errors import (
+    ConfigError,
+    FeederEmpty,
+    PrinterJam,
+    PrinterNotFound,
+    PrinterTimeout,
+)
 from printstation.panels import PANEL_HEIGHT, PANEL_WIDTH, CardPanels
 
 
@@ -152,3 +160,15 @@ def test_reset_sets_ack_nack_mode_again() -> None:
     printer, transport = converse([(b"\x1bSrs\r", [b"OK\r"]), (b"\x1bPem;4\r", [b"OK\r"])])
     printer.reset()
     assert transport.written == [b"\x1bSrs\r", b"\x1bPem;4\r"]
+
+
+def test_open_printer_without_a_printer_attached(tmp_path: Path) -> None:
+    config = PrinterConfig(name="P1", uri="usb:0f49:*", reader="Virtual PCD 00 00")
+    with pytest.raises(PrinterNotFound, match=r"printer not found: usb:0f49:\*"):
+        open_printer(config, state_dir=tmp_path)
+
+
+def test_open_printer_refuses_an_unknown_address(tmp_path: Path) -> None:
+    config = PrinterConfig(name="P1", uri="tty:USB0", reader="Virtual PCD 00 00")
+    with pytest.raises(ConfigError, match="unknown address 'tty:USB0'"):
+        open_printer(config, state_dir=tmp_path)

@@ -261,10 +261,11 @@ def test_frames_split_across_writes_are_reassembled(tmp_path: Path) -> None:
     assert replies == [b"OK\r"] * 5 + [b"0\r"]
 
 
-def test_unknown_command_is_refused(tmp_path: Path) -> None:
+def test_unknown_command_and_bad_parameters_are_refused(tmp_path: Path) -> None:
     sim = SimulatedPrinter("P1", tmp_path)
-    sim.receive(b"\x1bXyz\r\x1bPem;9\r")
-    assert [sim.next_reply(0), sim.next_reply(0)] == [b"NACK;1\r", b"NACK;2\r"]
+    sim.receive(b"\x1bXyz\r\x1bPem;9\r\x1bDb;q;64;abc\r\x1bRco;n\r")
+    replies = [sim.next_reply(0) for _ in range(4)]
+    assert replies == [b"NACK;1\r", b"NACK;2\r", b"NACK;2\r", b"250\r"]
 
 
 def test_mechanical_time_follows_the_time_scale(tmp_path: Path) -> None:
