@@ -330,28 +330,55 @@ def draw_portrait(rng: random.Random, sex: Sex, age: int, birth_year: int) -> by
 
 
 def draw_signature(rng: random.Random, name: str) -> bytes:
-    """A cursive-looking scribble: loops along a baseline, sometimes underlined."""
+    """A cursive-looking scribble: one or two pen strokes of loops of varied height,
+    the first loop large like a capital, sometimes underlined."""
     scale = 2
     w, h = SIGNATURE_SIZE[0] * scale, SIGNATURE_SIZE[1] * scale
     image = Image.new("L", (w, h), 255)
     d = ImageDraw.Draw(image)
-    loops = rng.randint(4, 9) + min(3, len(name) // 15)
-    radius = rng.uniform(18, 34) * scale
-    speed = (w * 0.78) / (loops * 2 * math.pi)
-    slant = rng.uniform(-0.35, 0.1)
-    phase = rng.uniform(0, 2 * math.pi)
-    points = []
-    steps = loops * 40
-    for k in range(steps + 1):
-        t = k / steps * loops * 2 * math.pi
-        r = radius * (0.6 + 0.4 * math.sin(t * 0.37 + phase)) * (1.5 if k < 40 else 1.0)
-        x = w * 0.1 + speed * t + r * math.cos(t + phase)
-        y = h * 0.55 + r * math.sin(t + phase) * 1.3 + 20 * math.sin(t * 0.21)
-        points.append((x + slant * (y - h * 0.55), y))
-    d.line(points, fill=rng.randint(0, 40), width=rng.randint(3, 5) * scale // 2 + 2, joint="curve")
-    if rng.random() < 0.5:
-        y = h * 0.55 + radius * 1.7
-        d.line((w * 0.12, y, w * rng.uniform(0.6, 0.9), y - rng.uniform(0, 25)), fill=20, width=5)
+    ink = rng.randint(0, 40)
+    width = rng.randint(4, 7)
+    slant = rng.uniform(-0.45, 0.05)
+    base = h * rng.uniform(0.5, 0.62)
+    words = 1 if len(name) < 14 or rng.random() < 0.4 else 2
+    x = w * rng.uniform(0.04, 0.12)
+    for _word in range(words):
+        loops = rng.randint(3, 7)
+        # one radius and lift per loop: tall loops read as capitals and ascenders
+        radii = [rng.uniform(14, 26) * scale for _ in range(loops)]
+        radii[0] *= rng.uniform(1.6, 2.3)
+        for i in range(1, loops):
+            if rng.random() < 0.25:
+                radii[i] *= rng.uniform(1.5, 2.0)
+        stretch = rng.uniform(1.1, 1.6)
+        advance = rng.uniform(0.7, 1.1) * 26 * scale
+        phase = rng.uniform(0, 2 * math.pi)
+        points: list[tuple[float, float]] = []
+        steps = 36
+        for k in range(loops * steps + 1):
+            i, frac = divmod(k, steps)
+            r0 = radii[min(i, loops - 1)]
+            r1 = radii[min(i + 1, loops - 1)]
+            mix = (1 - math.cos(math.pi * frac / steps)) / 2
+            r = r0 + (r1 - r0) * mix
+            t = 2 * math.pi * k / steps
+            px = x + advance * k / steps + r * 0.8 * math.cos(t + phase)
+            py = base - r * stretch * (1 + math.sin(t + phase)) / 2
+            points.append((px + slant * (py - base), py))
+        d.line(points, fill=ink, width=width, joint="curve")
+        x = max(p[0] for p in points) + rng.uniform(14, 30) * scale
+        if x > w * 0.8:
+            break
+    if rng.random() < 0.45:
+        y = base + rng.uniform(10, 22) * scale
+        end = min(w * 0.95, x)
+        d.line(
+            (w * rng.uniform(0.05, 0.2), y, end, y - rng.uniform(-10, 25)), fill=ink, width=width
+        )
+    # keep inside the image: shrink the drawing if it ran past the right edge
+    box = image.point(lambda v: 255 if v < 128 else 0).getbbox()
+    if box is not None and box[2] >= w - 2:
+        image = image.crop((0, 0, box[2] + 20, h)).resize((w, h), Image.Resampling.BILINEAR)
     out = io.BytesIO()
     image.resize(SIGNATURE_SIZE, Image.Resampling.LANCZOS).save(out, "PNG")
     return out.getvalue()
