@@ -187,3 +187,17 @@ def test_blank_signature_is_input_error(template, issue, office, media, make_rec
         render_face(
             make_record(), replace(media, signature=blank.getvalue()), issue, office, template
         )
+
+
+def test_rendering_is_fast_enough_for_the_card_path(template, media, issue, office, make_record):
+    import statistics
+    import time
+
+    record = make_record()
+    render_face(record, media, issue, office, template)  # fonts and background cached
+    times = []
+    for _ in range(10):
+        start = time.perf_counter()
+        render_face(record, media, issue, office, template)
+        times.append(time.perf_counter() - start)
+    assert statistics.median(times) < 0.1  # measured about 14 ms; generous for slow CI
