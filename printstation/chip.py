@@ -1,0 +1,353 @@
+"""The e-KTP chip: its file profile, the bytes each file holds, and personalisation.
+
+``build_files`` turns an approved record and its media into file contents that fit
+the chip; ``personalise`` writes them through an encoder and reads every file back;
+``read_serial`` identifies the blank; ``read_files`` reads an issued chip. The APDUs
+and the file formats are described in docs/chip.md.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Protocol
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from printstation.chip_tlv import encode_biodata, encode_capabilities
+from printstation.errors import ChipError, ChipVerificationFailed
+from printstation.records import CardRecord, EnrolmentMedia
+
+MF = 0x3F00
+DF_EKTP = 0x7F0A
+EF_CAPABILITIES = 0x6FF0
+EF_BIODATA = 0x6FF1
+EF_PHOTO = 0x6FF2
+EF_SIGNATURE = 0x6FF3
+EF_MINUTIAE_1 = 0x6FF4
+EF_MINUTIAE_2 = 0x6FF5
+EF_SECURITY = 0x6FF6
+DEFAULT_CAPACITY = 8192
+#: Bytes kept free for the signed security object (EF 6FF6) written later.
+SECURITY_RESERVE = 1536
+
+FILE_NAMES: dict[int, str] = {
+    EF_CAPABILITIES: "capabilities",
+    EF_BIODATA: "biodata",
+    EF_PHOTO: "photo",
+    EF_SIGNATURE: "signature",
+    EF_MINUTIAE_1: "minutiae 1",
+    EF_MINUTIAE_2: "minutiae 2",
+    EF_SECURITY: "security object",
+}
+PROFILE_FILES = tuple(FILE_NAMES)
+MINUTIAE_FILES = (EF_MINUTIAE_1, EF_MINUTIAE_2)
+
+#: Photo on the chip: at most this size (3:4, as on the card), JPEG quality searched.
+PHOTO_SIZE = (150, 200)
+PHOTO_QUALITY_MAX = 90
+PHOTO_QUALITY_FLOOR = 25
+#: Signature on the chip: 1-bit PNG of the ink's bounding box, at most this size.
+SIGNATURE_SIZE = (240, 96)
+SIGNATURE_BUDGET = 1024
+SIGNATURE_INK_THRESHOLD = 128
+
+SW_OK = 0x9000
+SW_END_OF_FILE = 0x6282
+SW_WRONG_LENGTH = 0x6700
+SW_FILE_NOT_FOUND = 0x6A82
+SW_NOT_ENOUGH_MEMORY = 0x6A84
+SW_FILE_EXISTS = 0x6A89
+GET_SERIAL = bytes.fromhex("00CA010100")
+DESCRIPTOR_EF = 0x01
+DESCRIPTOR_DF = 0x38
+MAX_OFFSET = 0x7FFF
+
+
+class Encoder(Protocol):
+    """What chip.py needs of an encoder (drivers.encoder.PcscEncoder has it)."""
+
+    reader_name: str
+    apdu_count: int
+
+    @property
+    def max_command_data(self) -> int: ...
+
+    @property
+    def max_response_data(self) -> int: ...
+
+    def transmit(self, apdu: bytes) -> tuple[bytes, int]: ...
+
+
+@dataclass(frozen=True)
+class PersonalisationResult:
+    serial: str
+    apdus: int
+    bytes_written: int
+
+
+def file_label(fid: int) -> str:
+    return f"EF {fid:04X} ({FILE_NAMES.get(fid, 'unknown')})"
+
+
+# --- content ----------------------------------------------------------------------------
+
+
+def compress_photo(photo: bytes, budget: int) -> bytes:
+    """The photo as the best-quality JPEG within ``budget`` bytes, not below the floor."""
+    try:
+        image = Image.open(io.BytesIO(photo))
+        image = ImageOps.exif_transpose(image).convert("RGB")
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ChipError(f"the photo cannot be read: {exc}") from exc
+    image.thumbnail(PHOTO_SIZE, Image.Resampling.LANCZOS)
+
+    def encode(quality: int) -> bytes:
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=quality, optimize=True, subsampling=2)
+        return out.getvalue()
+
+    best: bytes | None = None
+    low, high = PHOTO_QUALITY_FLOOR, PHOTO_QUALITY_MAX
+    while low <= high:
+        quality = (low + high) // 2
+        candidate = encode(quality)
+        if len(candidate) <= budget:
+            best, low = candidate, quality + 1
+        else:
+            high = quality - 1
+    if best is None:
+        smallest = len(encode(PHOTO_QUALITY_FLOOR))
+        raise ChipError(
+            f"the photo does not fit the chip: {smallest} bytes at JPEG quality "
+            f"{PHOTO_QUALITY_FLOOR}, {budget} bytes left for it"
+        )
+    return best
+
+
+def compress_signature(signature: bytes, budget: int = SIGNATURE_BUDGET) -> bytes:
+    """The signature's ink, cropped, as a 1-bit PNG within ``budget`` bytes."""
+    try:
+        image = Image.open(io.BytesIO(signature))
+        gray = ImageOps.exif_transpose(image).convert("L")
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ChipError(f"the signature cannot be read: {exc}") from exc
+    ink = gray.point(lambda v: 255 if v < SIGNATURE_INK_THRESHOLD else 0)
+    box = ink.getbbox()
+    if box is not None:
+        gray = gray.crop(box)
+    size = SIGNATURE_SIZE
+    while size[0] >= 32:
+        scaled = gray.copy()
+        scaled.thumbnail(size, Image.Resampling.LANCZOS)
+        bits = scaled.point(lambda v: 255 if v >= SIGNATURE_INK_THRESHOLD else 0).convert("1")
+        out = io.BytesIO()
+        bits.save(out, "PNG", optimize=True)
+        if out.tell() <= budget:
+            return out.getvalue()
+        size = (size[0] * 3 // 4, size[1] * 3 // 4)
+    raise ChipError(f"the signature does not fit in {budget} bytes")
+
+
+def build_files(
+    record: CardRecord,
+    media: EnrolmentMedia,
+    capacity: int = DEFAULT_CAPACITY,
+    *,
+    security_reserve: int = SECURITY_RESERVE,
+) -> dict[int, bytes]:
+    """The content of each EF of DF 7F0A for one card; the photo takes what is left.
+
+    EF 6FF6 (security object) is not built here, but ``security_reserve`` bytes are
+    kept free for it.
+    """
+    if len(media.fingerprints) > len(MINUTIAE_FILES):
+        raise ChipError(
+            f"the chip holds {len(MINUTIAE_FILES)} fingerprint templates, "
+            f"the enrolment has {len(media.fingerprints)}"
+        )
+    files: dict[int, bytes] = {EF_BIODATA: encode_biodata(record)}
+    for fid, finger in zip(MINUTIAE_FILES, media.fingerprints, strict=False):
+        if not finger.template.startswith(b"FMR\0"):
+            raise ChipError(f"the {finger.finger} template is not an ISO 19794-2 record")
+        files[fid] = finger.template
+    files[EF_SIGNATURE] = compress_signature(media.signature)
+    fids = [EF_CAPABILITIES, EF_PHOTO, *files]
+    files[EF_CAPABILITIES] = encode_capabilities(capacity, fids)
+    budget = capacity - security_reserve - sum(len(v) for v in files.values())
+    if budget <= 0:
+        raise ChipError(f"no room for the photo on a {capacity}-byte chip")
+    files[EF_PHOTO] = compress_photo(media.photo, budget)
+    return dict(sorted(files.items()))
+
+
+# --- APDUs --------------------------------------------------------------------------------
+
+
+def _check(encoder: Encoder, sw: int, doing: str, *allowed: int) -> None:
+    if sw != SW_OK and sw not in allowed:
+        raise ChipError(
+            f"the chip in reader {encoder.reader_name!r} refused {doing} (SW {sw:04X})",
+            where=encoder.reader_name,
+            sw=sw,
+        )
+
+
+def _apdu(cla: int, ins: int, p1: int, p2: int, data: bytes = b"", ne: int | None = None) -> bytes:
+    """Build a command APDU, extended when the data or Ne need it."""
+    extended = len(data) > 255 or (ne is not None and ne > 256)
+    header = bytes([cla, ins, p1, p2])
+    if not extended:
+        body = (bytes([len(data)]) + data) if data else b""
+        if ne is not None:
+            body += bytes([ne & 0xFF])
+        return header + body
+    body = (b"\x00" + len(data).to_bytes(2, "big") + data) if data else b""
+    if ne is not None:
+        body += (b"" if data else b"\x00") + (ne & 0xFFFF).to_bytes(2, "big")
+    return header + body
+
+
+def read_serial(encoder: Encoder) -> str:
+    """The blank's chip serial (GET DATA 00 CA 01 01)."""
+    data, sw = encoder.transmit(GET_SERIAL)
+    _check(encoder, sw, "GET DATA (chip serial)")
+    try:
+        serial = data.decode("ascii")
+    except UnicodeDecodeError as exc:
+        raise ChipError(f"the chip serial is not text: {data.hex()}") from exc
+    if not serial.isalnum():
+        raise ChipError(f"the chip serial {serial!r} is not letters and digits")
+    return serial
+
+
+def select(encoder: Encoder, p1: int, fid: int) -> int:
+    """SELECT without answer data; return the status word (9000 or 6A82)."""
+    _, sw = encoder.transmit(_apdu(0x00, 0xA4, p1, 0x0C, fid.to_bytes(2, "big")))
+    _check(encoder, sw, f"SELECT {fid:04X}", SW_FILE_NOT_FOUND)
+    return sw
+
+
+def _fcp(fid: int, size: int | None) -> bytes:
+    body = b""
+    if size is not None:
+        body += b"\x80\x02" + size.to_bytes(2, "big")
+    body += bytes([0x82, 0x01, DESCRIPTOR_DF if size is None else DESCRIPTOR_EF])
+    body += b"\x83\x02" + fid.to_bytes(2, "big")
+    return bytes([0x62, len(body)]) + body
+
+
+def create_file(encoder: Encoder, fid: int, size: int | None) -> int:
+    """CREATE FILE (a DF when ``size`` is None); the new file is then selected."""
+    _, sw = encoder.transmit(_apdu(0x00, 0xE0, 0x00, 0x00, _fcp(fid, size)))
+    label = file_label(fid) if size is not None else f"DF {fid:04X}"
+    if sw == SW_NOT_ENOUGH_MEMORY:
+        raise ChipError(
+            f"the chip in reader {encoder.reader_name!r} is full: no room for {label} "
+            f"({size} bytes)",
+            where=encoder.reader_name,
+            sw=sw,
+        )
+    _check(encoder, sw, f"CREATE FILE {label}", SW_FILE_EXISTS)
+    return sw
+
+
+def select_ef_size(encoder: Encoder, fid: int) -> int | None:
+    """SELECT an EF of the current DF answering its FCP; its size, or None if absent."""
+    data, sw = encoder.transmit(_apdu(0x00, 0xA4, 0x02, 0x04, fid.to_bytes(2, "big"), 256))
+    _check(encoder, sw, f"SELECT {file_label(fid)}", SW_FILE_NOT_FOUND)
+    if sw == SW_FILE_NOT_FOUND:
+        return None
+    pos = data.find(b"\x80\x02")
+    if not data.startswith(b"\x62") or pos < 0:
+        raise ChipError(f"the chip gave no size for {file_label(fid)}: {data.hex()}")
+    return int.from_bytes(data[pos + 2 : pos + 4], "big")
+
+
+def update_binary(encoder: Encoder, fid: int, content: bytes) -> None:
+    chunk = max(1, min(encoder.max_command_data, MAX_OFFSET))
+    offset = 0
+    while offset < len(content):
+        part = content[offset : offset + chunk]
+        cmd = _apdu(0x00, 0xD6, offset >> 8, offset & 0xFF, part)
+        _, sw = encoder.transmit(cmd)
+        _check(encoder, sw, f"UPDATE BINARY {file_label(fid)} at offset {offset}")
+        offset += len(part)
+
+
+def read_binary(encoder: Encoder, fid: int, size: int) -> bytes:
+    chunk = max(1, min(encoder.max_response_data, 0xFFFF))
+    out = bytearray()
+    while len(out) < size:
+        want = min(chunk, size - len(out))
+        offset = len(out)
+        if offset > MAX_OFFSET:
+            raise ChipError(f"{file_label(fid)} is too large to read ({size} bytes)")
+        data, sw = encoder.transmit(_apdu(0x00, 0xB0, offset >> 8, offset & 0xFF, ne=want))
+        _check(encoder, sw, f"READ BINARY {file_label(fid)} at offset {offset}", SW_END_OF_FILE)
+        if not data:
+            break
+        out += data
+    return bytes(out)
+
+
+def _select_df(encoder: Encoder, create: bool) -> None:
+    select(encoder, 0x00, MF)
+    if select(encoder, 0x01, DF_EKTP) == SW_FILE_NOT_FOUND:
+        if not create:
+            raise ChipError(
+                f"the chip in reader {encoder.reader_name!r} holds no e-KTP application "
+                f"(DF {DF_EKTP:04X}): it was never personalised",
+                where=encoder.reader_name,
+                sw=SW_FILE_NOT_FOUND,
+            )
+        create_file(encoder, DF_EKTP, None)
+
+
+def personalise(encoder: Encoder, files: dict[int, bytes]) -> PersonalisationResult:
+    """Write ``files`` into DF 7F0A of the chip in the encoder and verify each one.
+
+    Raises ChipError when the chip refuses a command (e.g. full: 6A84) and
+    ChipVerificationFailed when a file reads back different from what was written.
+    """
+    start = encoder.apdu_count
+    serial = read_serial(encoder)
+    _select_df(encoder, create=True)
+    written = 0
+    for fid, content in sorted(files.items()):
+        if not content:
+            raise ChipError(f"{file_label(fid)} is empty: nothing to write")
+        if create_file(encoder, fid, len(content)) == SW_FILE_EXISTS:
+            size = select_ef_size(encoder, fid)
+            if size != len(content):
+                raise ChipError(
+                    f"{file_label(fid)} already exists on chip {serial} with {size} bytes: "
+                    "the chip was written before",
+                    where=encoder.reader_name,
+                    sw=SW_FILE_EXISTS,
+                )
+        update_binary(encoder, fid, content)
+        written += len(content)
+        back = read_binary(encoder, fid, len(content))
+        if back != content:
+            at = next(
+                (i for i, (a, b) in enumerate(zip(back, content, strict=False)) if a != b),
+                min(len(back), len(content)),
+            )
+            raise ChipVerificationFailed(
+                f"{file_label(fid)} on chip {serial} reads back different from what was "
+                f"written (first difference at byte {at}): reject the card",
+                where=encoder.reader_name,
+            )
+    return PersonalisationResult(serial, encoder.apdu_count - start, written)
+
+
+def read_files(encoder: Encoder) -> dict[int, bytes]:
+    """Read every profile file present in DF 7F0A."""
+    _select_df(encoder, create=False)
+    out: dict[int, bytes] = {}
+    for fid in PROFILE_FILES:
+        size = select_ef_size(encoder, fid)
+        if size is not None:
+            out[fid] = read_binary(encoder, fid, size)
+    return out
