@@ -207,9 +207,24 @@ class _TextLayer:
 
 
 def _fit_or_fail(
-    key: str, text: str, path: Path, size: int, min_size: int, width: int, lines: int
+    key: str,
+    text: str,
+    path: Path,
+    size: int,
+    min_size: int,
+    width: int,
+    lines: int,
+    single_line_min: int | None = None,
 ) -> Fitted:
-    fitted = fit_text(text, path, size=size, min_size=min_size, max_width=width, max_lines=lines)
+    fitted = fit_text(
+        text,
+        path,
+        size=size,
+        min_size=min_size,
+        max_width=width,
+        max_lines=lines,
+        single_line_min=single_line_min,
+    )
     if fitted is None:
         raise LayoutError(
             key,
@@ -288,7 +303,14 @@ def _draw_field(
         raise LayoutError(spec.key, f"{spec.label} is empty")
     width = spec.value_right - spec.value_x - _INK_SLACK
     fitted = _fit_or_fail(
-        spec.key, value, layer.font_path(spec.bold), spec.size, spec.min_size, width, spec.max_lines
+        spec.key,
+        value,
+        layer.font_path(spec.bold),
+        spec.size,
+        spec.min_size,
+        width,
+        spec.max_lines,
+        spec.single_line_min,
     )
     boxes = tuple(
         layer.text(

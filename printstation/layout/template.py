@@ -70,6 +70,8 @@ class FieldSpec:
     size: int
     min_size: int
     max_lines: int
+    #: Smallest size tried on one line before wrapping (min_size when not set).
+    single_line_min: int
     bold: bool
     label_size: int
     label_bold: bool
@@ -207,6 +209,7 @@ def _fields(raw: Any, body: _Reader) -> tuple[FieldSpec, ...]:
             size=size,
             min_size=min_size,
             max_lines=r.integer("max_lines", 1, minimum=1),
+            single_line_min=r.integer("single_line_min", min_size, minimum=min_size),
             bold=r.flag("bold", False),
             label_size=r.integer("label_size", label_size, minimum=6),
             label_bold=r.flag("label_bold", False),

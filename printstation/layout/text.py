@@ -85,16 +85,25 @@ def wrap_words(text: str, font: Font, max_width: int, max_lines: int) -> list[st
 
 
 def fit_text(
-    text: str, font_path: Path, *, size: int, min_size: int, max_width: int, max_lines: int = 1
+    text: str,
+    font_path: Path,
+    *,
+    size: int,
+    min_size: int,
+    max_width: int,
+    max_lines: int = 1,
+    single_line_min: int | None = None,
 ) -> Fitted | None:
     """Fit text in a box ``max_width`` wide.
 
-    In order: one line at ``size``; one line at smaller sizes down to ``min_size``;
-    then wrapped over up to ``max_lines`` lines, from ``size`` down to ``min_size``.
-    None when nothing fits (the caller reports which field).
+    In order: one line at ``size``; one line at smaller sizes down to
+    ``single_line_min`` (``min_size`` when not given); then wrapped over up to
+    ``max_lines`` lines, from ``size`` down to ``min_size``. None when nothing fits
+    (the caller reports which field).
     """
     text = " ".join(text.split())
-    for s in range(size, min_size - 1, -1):
+    one_line_min = max(min_size, single_line_min or min_size)
+    for s in range(size, one_line_min - 1, -1):
         if measure(text, load_font(font_path, s)) <= max_width:
             return Fitted((text,), s)
     if max_lines > 1:

@@ -113,3 +113,15 @@ def test_wrap_words_never_cuts_a_word():
     assert wrap_words("A B C", font, 1000, 1) == ["A B C"]
     assert wrap_words("AB CD EF", font, measure("AB CD", font), 2) == ["AB CD", "EF"]
     assert wrap_words("AB CD EF", font, measure("AB", font), 2) is None
+
+
+def test_single_line_min_wraps_before_shrinking_too_far():
+    path = find_font("DejaVuSans.ttf", FONT_DIR)
+    text = "JL. PERINTIS KEMERDEKAAN I GG. MAWAR NO. 139B"
+    width = measure(text, load_font(path, 18))
+    shrunk = fit_text(text, path, size=23, min_size=18, max_width=width, max_lines=2)
+    assert shrunk.lines == (text,) and shrunk.size == 18
+    wrapped = fit_text(
+        text, path, size=23, min_size=18, max_width=width, max_lines=2, single_line_min=20
+    )
+    assert len(wrapped.lines) == 2 and wrapped.size == 23
