@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from printstation.drivers.encoder import PcscEncoder
 from printstation.sim.vchip import ChipStation, reader_listed
 
-#: Readers "Virtual PCD D 00 00/01" (ports 35969/35970) are kept for these tests.
+#: Reader "Virtual PCD D 00 00" (port 35969) is kept for these tests; the environment
+#: may point them elsewhere (e.g. a private pcscd).
 VPCD_HOST = "127.0.0.1"
-TEST_PORT = 35969
-TEST_READER = "Virtual PCD D 00 00"
+TEST_PORT = int(os.environ.get("PRINTSTATION_TEST_VPCD_PORT", "35969"))
+TEST_READER = os.environ.get("PRINTSTATION_TEST_READER", "Virtual PCD D 00 00")
 
 
 def require_pcscd(reader: str = TEST_READER) -> None:
@@ -30,6 +32,14 @@ def require_pcscd(reader: str = TEST_READER) -> None:
 def station(tmp_path: Path) -> Iterator[ChipStation]:
     """A chip station on reader "Virtual PCD D 00 00", its chips kept in tmp_path."""
     require_pcscd()
-    chip_station = ChipStation(VPCD_HOST, TEST_PORT, tmp_path / "chips")
+    chip_station = ChipStation(VPCD_HOST, TEST_PORT, tmp_path / "chips", reader_name=TEST_READER)
     yield chip_station
     chip_station.remove()
+
+
+@pytest.fixture
+def encoder(station: ChipStation) -> Iterator[PcscEncoder]:
+    """The encoder of the test reader (not yet connected)."""
+    enc = PcscEncoder(TEST_READER, printer="T1")
+    yield enc
+    enc.disconnect()
