@@ -50,7 +50,7 @@ def test_create_write_read(card: VirtualChip) -> None:
     assert run(card, "00D6000502AAAA") == "6B00"
     assert run(card, "00D6000302AAAA") == "6A84"
     assert run(card, "00A40004026FF1") == "6110"
-    assert run(card, "00C0000010") == "621080020004820101" + "83026FF18A0105" + "9000"
+    assert run(card, "00C0000010") == "620E80020004820101" + "83026FF18A0105" + "9000"
 
 
 def test_select_paths(card: VirtualChip) -> None:
