@@ -40,27 +40,24 @@ install_packages() {
 }
 
 # Eight virtual readers (two per entry) so up to eight simulated printers each have one.
+# vpcd keeps its sockets in the library's static memory indexed by slot, so entries that
+# share one library file overwrite each other and only the last one answers: each extra
+# entry gets its own copy of the library.
+VPCD_LIB=/usr/lib/pcsc/drivers/serial/libifdvpcd.so
 configure_readers() {
-  local wanted
-  wanted=$(cat <<'CONF'
-# printstation: extra virtual readers for simulated printers (two readers per entry).
-# Debian's vpcd entry gives "Virtual PCD 00 00/01" on ports 35963/35964.
-FRIENDLYNAME "Virtual PCD B"
-DEVICENAME   /dev/null:0x8C7D
-LIBPATH      /usr/lib/pcsc/drivers/serial/libifdvpcd.so
-CHANNELID    0x8C7D
-
-FRIENDLYNAME "Virtual PCD C"
-DEVICENAME   /dev/null:0x8C7F
-LIBPATH      /usr/lib/pcsc/drivers/serial/libifdvpcd.so
-CHANNELID    0x8C7F
-
-FRIENDLYNAME "Virtual PCD D"
-DEVICENAME   /dev/null:0x8C81
-LIBPATH      /usr/lib/pcsc/drivers/serial/libifdvpcd.so
-CHANNELID    0x8C81
-CONF
-)
+  local wanted="# printstation: extra virtual readers for simulated printers (two per entry)."
+  wanted+=$'\n# Debian\'s vpcd entry gives "Virtual PCD 00 00/01" on ports 35963/35964.'
+  local letter channel
+  for entry in "B 0x8C7D" "C 0x8C7F" "D 0x8C81"; do
+    read -r letter channel <<<"$entry"
+    if ! cmp -s "$VPCD_LIB" "${VPCD_LIB%.so}-$letter.so"; then
+      cp "$VPCD_LIB" "${VPCD_LIB%.so}-$letter.so"
+    fi
+    wanted+=$'\n\n'"FRIENDLYNAME \"Virtual PCD $letter\""
+    wanted+=$'\n'"DEVICENAME   /dev/null:$channel"
+    wanted+=$'\n'"LIBPATH      ${VPCD_LIB%.so}-$letter.so"
+    wanted+=$'\n'"CHANNELID    $channel"
+  done
   if [ ! -f "$READER_CONF" ] || [ "$(cat "$READER_CONF")" != "$wanted" ]; then
     say "configuring virtual readers in $READER_CONF"
     printf '%s\n' "$wanted" > "$READER_CONF"

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from printstation import chip
+from printstation.drivers import protocol
 from printstation.drivers.encoder import PcscEncoder
 from printstation.drivers.printer import CardPrinter, open_printer
 from printstation.enrolment import load_card
@@ -38,7 +39,7 @@ from printstation.jobs.machine import JobFlow
 from printstation.jobs.queue import claim_next, recover
 from printstation.layout.face import render_face
 from printstation.models import Enrolment
-from printstation.panels import CardPanels, face_to_panels
+from printstation.panels import face_to_panels
 from printstation.records import IssueInfo
 from printstation.station import Station
 from printstation.stock import BlankLedger
@@ -55,7 +56,8 @@ class PreparedCard:
     """Everything a card needs from the CPU, made before the printer asks for it."""
 
     job_id: int
-    panels: CardPanels
+    #: The five ``Db`` frames, already encoded for the printer.
+    panel_frames: list[bytes]
     chip_files: dict[int, bytes]
     render_ms: float
 
@@ -79,9 +81,9 @@ def prepare_card(station: Station, job_id: int, enrolment: Enrolment) -> Prepare
     record, media = load_card(enrolment)
     issue = IssueInfo(place=station.config.office.issue_place, date=station.today())
     face = render_face(record, media, issue, station.config.office, station.template)
-    panels = face_to_panels(face)
+    frames = protocol.encode_panels(face_to_panels(face))
     files = chip.build_files(record, media, station.config.chip.capacity)
-    return PreparedCard(job_id, panels, files, (time.perf_counter() - started) * 1000)
+    return PreparedCard(job_id, frames, files, (time.perf_counter() - started) * 1000)
 
 
 class ClaimBudget:
@@ -134,11 +136,10 @@ class PrinterWorker:
 
     def run(self) -> WorkerReport:
         printer = open_printer(self.cfg, state_dir=self.station.config.sim_dir)
-        encoder = PcscEncoder(self.cfg.reader)
+        encoder = PcscEncoder(self.cfg.reader, printer=self.name)
         render = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"render-{self.name}")
         ahead: tuple[JobFlow, Future[PreparedCard]] | None = None
         try:
-            printer.prepare()
             ahead = self._claim_and_render(render)
             while ahead is not None and not self.stop.is_set():
                 flow, future = ahead
@@ -155,7 +156,7 @@ class PrinterWorker:
                 ahead[1].cancel()
                 self._release(ahead[0])
             render.shutdown(wait=True)
-            encoder.close()
+            encoder.disconnect()
             printer.close()
             self.session.close()
         return self.report
@@ -232,7 +233,8 @@ class PrinterWorker:
             flow.step("encoded", serial=serial, apdus=result.apdus)
             flow.step("start_print", serial=serial)
             try:
-                printer.print_front(card.panels)
+                printer.back_to_front()
+                printer.download_frames(card.panel_frames)
                 printer.eject()
             except PrinterError as exc:
                 self._print_fault(flow, ledger, serial, printer, exc)
@@ -326,7 +328,7 @@ class PrinterWorker:
     def _feed(self, printer: CardPrinter) -> None:
         """Ss then Sis; a refusal that proves no blank moved is raised as _NotFed."""
         try:
-            printer.start_card()
+            printer.start()
         except PrinterError as exc:
             raise _NotFed(exc) from exc
         try:
