@@ -1,0 +1,98 @@
+"""The demo end to end: pyusb's simulated printer, the virtual chip through pcscd, SQLite."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from printstation.cli import main
+from printstation.enrolment import load_card
+from printstation.layout.face import render_face
+from printstation.models import Enrolment, IssuedCard, Spoilage
+from printstation.panels import face_to_panels, panels_to_face
+from printstation.records import IssueInfo
+from printstation.station import Station
+from tests.conftest import port_open, require_service
+
+
+@pytest.fixture(scope="module")
+def demo_json(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
+    require_service("pcscd with vsmartcard-vpcd", all(port_open(p) for p in (35963, 35964)))
+    out = tmp_path_factory.mktemp("demo")
+    result = CliRunner().invoke(
+        main,
+        [
+            "demo",
+            "--cards",
+            "4",
+            "--printers",
+            "2",
+            "--out",
+            str(out),
+            "--json",
+            "--fail-chip",
+            "2",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout), out
+
+
+def test_demo_issues_every_card_and_balances(demo_json: tuple[dict, Path]) -> None:
+    report, out = demo_json
+    assert report["issued"] == 4
+    assert report["spoiled"] == 1  # the injected chip failure, retried on a new blank
+    assert report["unresolved"] == 0
+    assert report["stock"] == {"received": 8, "issued": 4, "spoiled": 1, "on_hand": 3}
+    assert report["balanced"] is True
+    assert len({c["serial"] for c in report["cards"]}) == 4
+    assert len({c["nik"] for c in report["cards"]}) == 4
+    assert Path(report["proof_pdf"]).read_bytes().startswith(b"%PDF")
+    station = Station.open(str(out / "station.toml"))
+    with station.db.session() as s:
+        spoiled = s.query(Spoilage).one()
+        assert spoiled.cause == "encoding_failed"
+        assert spoiled.serial not in {c["serial"] for c in report["cards"]}
+    station.close()
+
+
+def test_each_face_is_that_cards_own_face(demo_json: tuple[dict, Path]) -> None:
+    """The printed image (rebuilt from the panel bytes) is the face rendered for its NIK."""
+    report, out = demo_json
+    station = Station.open(str(out / "station.toml"))
+    with station.db.session() as s:
+        for card in report["cards"]:
+            issued = s.get(IssuedCard, card["serial"])
+            assert issued is not None and issued.nik == card["nik"]
+            record, media = load_card(s.get(Enrolment, issued.enrolment_id))
+            assert record.name == card["name"]
+            issued_on = issued.issued_at.replace(tzinfo=UTC).astimezone(station.timezone)
+            face = render_face(
+                record,
+                media,
+                IssueInfo(station.config.office.issue_place, issued_on.date()),
+                station.config.office,
+                station.template,
+            )
+            expected = np.asarray(panels_to_face(face_to_panels(face)), dtype=np.int16)
+            printed = np.asarray(Image.open(card["face_png"]).convert("RGB"), dtype=np.int16)
+            assert printed.shape == expected.shape == (648, 1016, 3)
+            # Y/M/C travel at 6 bits a dot: each channel within 4 levels of 256.
+            assert np.abs(printed - expected).max() <= 4
+    station.close()
+
+
+def test_demo_configuration_points_other_commands_at_its_station(
+    demo_json: tuple[dict, Path],
+) -> None:
+    _, out = demo_json
+    station = Station.open(str(out / "station.toml"))
+    assert station.config.database_url == f"sqlite:///{(out / 'station.db').resolve()}"
+    assert [p.name for p in station.config.printers] == ["P1", "P2"]
+    station.close()
