@@ -1,78 +1,17 @@
-"""The ``printstation`` command line: thin wrappers over functions tests call too."""
+"""Station-wide commands: the demo and creating an empty station."""
 
 from __future__ import annotations
 
-import json
-import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from printstation.cli import console, emit_json, fail, main, progress_events
 from printstation.errors import PrintStationError
-
-console = Console(stderr=True)
-
-
-class Context:
-    def __init__(self, config: str | None, user: str) -> None:
-        self.config = config
-        self.user = user
-
-    def station(self) -> Any:
-        from printstation.station import Station
-
-        return Station.open(self.config)
-
-
-def _emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=None, default=str))
-
-
-def _fail(exc: PrintStationError, as_json: bool) -> None:
-    if as_json:
-        _emit_json({"error": exc.as_dict()})
-    console.print(f"[bold red]error[/]: {exc}")
-    sys.exit(exc.exit_code)
-
-
-@click.group()
-@click.option(
-    "--config",
-    "config",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Station configuration (else $PRINTSTATION_CONFIG, else config/station.toml).",
-)
-@click.option(
-    "--user",
-    default=lambda: os.environ.get("PRINTSTATION_USER", "operator"),
-    show_default="$PRINTSTATION_USER or operator",
-    help="Who is acting.",
-)
-@click.pass_context
-def main(ctx: click.Context, config: str | None, user: str) -> None:
-    """Controller of an e-KTP print station."""
-    ctx.obj = Context(config, user)
-
-
-def _progress_events(progress: Progress, task: Any) -> Callable[..., None]:
-    def on_event(printer: str, kind: str, job_id: int | None, detail: dict[str, Any]) -> None:
-        if kind == "issued":
-            progress.advance(task)
-            progress.console.print(
-                f"  {printer}: issued {detail['serial']} for NIK {detail['nik']}"
-            )
-        elif kind in ("spoiled", "security", "failed", "unresolved", "paused"):
-            text = detail.get("message") or f"{detail.get('serial')}: {detail.get('cause')}"
-            progress.console.print(f"  [yellow]{printer}: {kind}[/] job {job_id}: {text}")
-
-    return on_event
 
 
 @main.command()
@@ -108,13 +47,13 @@ def demo(cards: int, printers: int, out: str, fail_chip: tuple[int, ...], as_jso
                     cards,
                     printers,
                     chip_failures=fail_chip,
-                    events=_progress_events(progress, task),
+                    events=progress_events(progress, task),
                 )
     except PrintStationError as exc:
-        _fail(exc, as_json)
+        fail(exc, as_json)
         return
     if as_json:
-        _emit_json(result.as_json())
+        emit_json(result.as_json())
     else:
         summary = Table(title=f"Demo station in {out}", show_header=False)
         counts = result.counts
@@ -145,7 +84,7 @@ def init(out: str, printers: int) -> None:
     try:
         path = init_station(Path(out), printers)
     except PrintStationError as exc:
-        _fail(exc, False)
+        fail(exc, False)
         return
     click.echo(f"station created: {path}")
     click.echo(f"use it with: printstation --config {path} ...")
