@@ -57,6 +57,18 @@ def reporting(as_json: bool = False) -> Iterator[None]:
         fail(exc, as_json)
 
 
+def authorize(ctx: click.Context, station: Station, action: str) -> str:
+    """The acting user's name, once they may perform ``action`` (see printstation.roles).
+
+    Every state-changing command calls this before acting and records the name it returns
+    as the actor of its audit events.
+    """
+    from printstation.users import authenticate
+
+    obj: Context = ctx.ensure_object(Context)
+    return authenticate(station, obj.user, action)
+
+
 def pass_station(ctx: click.Context) -> Station:
     """The station named by --config, opened for this command (closed when it ends)."""
     obj: Context = ctx.ensure_object(Context)

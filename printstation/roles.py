@@ -1,0 +1,59 @@
+"""Who may do what: the one place permissions are decided.
+
+Three roles: operators run the printers, supervisors approve and cancel, auditors read.
+Every command names its action here; a command that is not listed is refused.
+"""
+
+from __future__ import annotations
+
+from printstation.errors import PermissionDenied
+
+ROLES = ("operator", "supervisor", "auditor")
+
+#: action -> roles allowed to perform it.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    # reading
+    "station.read": frozenset({"operator", "supervisor", "auditor"}),
+    "printer.read": frozenset({"operator", "supervisor", "auditor"}),
+    "job.read": frozenset({"operator", "supervisor", "auditor"}),
+    "stock.read": frozenset({"operator", "supervisor", "auditor"}),
+    "audit.read": frozenset({"operator", "supervisor", "auditor"}),
+    "card.verify": frozenset({"operator", "supervisor", "auditor"}),
+    # operating
+    "enrol.import": frozenset({"operator"}),
+    "stock.receive": frozenset({"operator", "supervisor"}),
+    "stock.load": frozenset({"operator"}),
+    "stock.spoil": frozenset({"operator"}),
+    "batch.run": frozenset({"operator"}),
+    "job.resolve": frozenset({"operator"}),
+    "job.resume": frozenset({"operator"}),
+    "printer.operate": frozenset({"operator"}),
+    "card.insert": frozenset({"operator"}),
+    "priority.request": frozenset({"operator"}),
+    "reprint.request": frozenset({"operator"}),
+    # supervising
+    "priority.decide": frozenset({"supervisor"}),
+    "reprint.decide": frozenset({"supervisor"}),
+    "job.cancel": frozenset({"supervisor"}),
+    "job.requeue": frozenset({"supervisor"}),
+    "stock.reserve": frozenset({"supervisor"}),
+    "stock.threshold": frozenset({"supervisor"}),
+    "user.manage": frozenset({"supervisor"}),
+    "pki.manage": frozenset({"supervisor"}),
+    # auditing
+    "audit.verify": frozenset({"auditor", "supervisor"}),
+    "audit.report": frozenset({"auditor", "supervisor"}),
+}
+
+
+def allowed(role: str, action: str) -> bool:
+    return role in PERMISSIONS.get(action, frozenset())
+
+
+def check(user: str, role: str, action: str) -> None:
+    """Raise PermissionDenied unless ``role`` may perform ``action``."""
+    if action not in PERMISSIONS:
+        raise PermissionDenied(f"{action!r} is not a known action", where=user)
+    if not allowed(role, action):
+        who = ", ".join(sorted(PERMISSIONS[action]))
+        raise PermissionDenied(f"{user} is {role}: only {who} may do {action}", where=user)
