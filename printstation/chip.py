@@ -96,8 +96,7 @@ def file_label(fid: int) -> str:
 def compress_photo(photo: bytes, budget: int) -> bytes:
     """The photo as the best-quality JPEG within ``budget`` bytes, not below the floor."""
     try:
-        image = Image.open(io.BytesIO(photo))
-        image = ImageOps.exif_transpose(image).convert("RGB")
+        image: Image.Image = ImageOps.exif_transpose(Image.open(io.BytesIO(photo))).convert("RGB")
     except (UnidentifiedImageError, OSError) as exc:
         raise ChipError(f"the photo cannot be read: {exc}") from exc
     image.thumbnail(PHOTO_SIZE, Image.Resampling.LANCZOS)

@@ -44,6 +44,8 @@ from printstation.sim.iso7816 import (
 VPCD_READERS = 8
 CHIP_FAULTS = ("corrupt", "write_error", "torn", "slow")
 DEFAULT_SLOW_DELAY_S = 0.05
+REMOVAL_TIMEOUT_S = 1.5
+TORN_SETTLE_S = 1.0
 INS_UPDATE_BINARY = 0xD6
 
 CTRL_POWER_OFF = 0x00
@@ -96,8 +98,11 @@ def reader_listed(reader: str) -> bool:
         scard.SCardReleaseContext(context)
 
 
-def wait_reader_present(reader: str, timeout_s: float) -> bool:
-    """Wait until pcscd reports a card in ``reader``; False on timeout or no pcscd."""
+def wait_reader_present(reader: str, timeout_s: float, present: bool = True) -> bool:
+    """Wait until pcscd reports a card in ``reader`` (or none, with ``present=False``).
+
+    False on timeout or without pcscd.
+    """
     hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
     if hresult != scard.SCARD_S_SUCCESS:
         return False
@@ -110,7 +115,7 @@ def wait_reader_present(reader: str, timeout_s: float) -> bool:
             if hresult != scard.SCARD_S_SUCCESS:
                 return False
             state = states[0][1] & ~scard.SCARD_STATE_CHANGED
-            if state & scard.SCARD_STATE_PRESENT and not state & scard.SCARD_STATE_MUTE:
+            if bool(state & scard.SCARD_STATE_PRESENT) == present:
                 return True
             if wait_ms == 0:
                 return False
@@ -138,6 +143,7 @@ class _Session:
         self.seen = threading.Event()
         self.closed = threading.Event()
         self.apdus = 0
+        self.torn = False
         self._fault_spent = False
         self.thread = threading.Thread(target=self._serve, name=f"vchip-{chip.serial}", daemon=True)
 
@@ -216,6 +222,7 @@ class _Session:
                 self.chip.write(cmd.p1p2, bytes(data))
                 return sw_bytes(SW_OK)
             self.chip.write(cmd.p1p2, cmd.data[: len(cmd.data) // 2])
+            self.torn = True
             return None
         return self.chip.process(apdu)
 
@@ -316,7 +323,7 @@ class ChipStation:
             )
 
     def remove(self) -> None:
-        """The card leaves the station (pcscd notices at its next poll)."""
+        """The card leaves the station; return once pcscd has noticed (its next poll)."""
         session, self._session = self._session, None
         if session is None:
             return
@@ -324,6 +331,13 @@ class ChipStation:
         if session.thread.is_alive() and session.thread is not threading.current_thread():
             session.thread.join(timeout=2.0)
         self._last = session
+        if session.torn:
+            # After a failed transmit pcscd keeps the reader's old state for a while and
+            # misses a card connected meanwhile (measured: > 5 s); a second is enough.
+            time.sleep(TORN_SETTLE_S)
+        elif self.reader_name:
+            # pcscd notices a removal only at its next poll: wait for it.
+            wait_reader_present(self.reader_name, REMOVAL_TIMEOUT_S, present=False)
 
     def __enter__(self) -> ChipStation:
         return self
