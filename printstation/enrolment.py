@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from printstation import audit
+from printstation.approvals import new_job
 from printstation.bundle import open_bundle
 from printstation.errors import InputError
 from printstation.minutiae import parse_fmr
@@ -389,9 +390,7 @@ def _store(session: Session, parsed: ParsedLine, source: str, line: int, actor: 
         )
     )
     session.flush()
-    job = Job(enrolment_id=record.enrolment_id, nik=record.nik, state="queued")
-    session.add(job)
-    session.flush()
+    job = new_job(session, record, actor)
     audit.record(
         session,
         actor,

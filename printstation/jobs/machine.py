@@ -6,7 +6,8 @@ happened: a job caught in a hardware state may have a blank in the printer and b
 ``unresolved`` until an operator settles it.
 
     queued -> claimed -> rendered -> feeding -> at_encoder -> encoded -> printing -> issued
-    side states: retry (a blank was spoiled), paused (the printer needs an operator),
+    side states: held (a reprint awaiting approval), retry (a blank was spoiled),
+    paused (the printer needs an operator),
     failed (attempts exhausted), cancelled, unresolved (a crash left the card's fate open)
 """
 
@@ -20,6 +21,7 @@ from printstation.errors import JobError
 from printstation.models import Job, utcnow
 
 STATES = (
+    "held",
     "queued",
     "claimed",
     "rendered",
@@ -41,8 +43,8 @@ HARDWARE = frozenset({"feeding", "at_encoder", "encoded", "printing"})
 ACTIVE = frozenset({"claimed", "rendered", "retry"}) | HARDWARE
 #: Waiting to be claimed by a worker.
 WAITING = frozenset({"queued"})
-#: States only a person can move a job out of.
-NEEDS_OPERATOR = frozenset({"paused", "unresolved", "failed"})
+#: States only a person can move a job out of (held: a reprint awaiting a supervisor).
+NEEDS_OPERATOR = frozenset({"held", "paused", "unresolved", "failed"})
 TERMINAL = frozenset({"issued", "cancelled"})
 
 TRANSITIONS: list[dict[str, object]] = [
@@ -65,7 +67,10 @@ TRANSITIONS: list[dict[str, object]] = [
     {"trigger": "interrupt", "source": sorted(HARDWARE), "dest": "unresolved"},
     {"trigger": "resolve_issued", "source": "unresolved", "dest": "issued"},
     {"trigger": "requeue", "source": ["unresolved", "failed"], "dest": "queued"},
-    {"trigger": "cancel", "source": ["queued", "paused", "failed"], "dest": "cancelled"},
+    # A supervisor approved the reprint this job waits for.
+    {"trigger": "approve", "source": "held", "dest": "queued"},
+    {"trigger": "cancel", "source": ["held", "queued", "paused", "failed"],
+     "dest": "cancelled"},
 ]
 
 
