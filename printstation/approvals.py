@@ -137,6 +137,25 @@ def pending(session: Session) -> list[Approval]:
     )
 
 
+def check_issuable(session: Session, job: Job) -> None:
+    """Refuse, before a blank is fed, a job that would give its NIK a second valid card."""
+    previous = session.execute(
+        select(IssuedCard.serial).where(IssuedCard.nik == job.nik, IssuedCard.status == "valid")
+    ).scalar_one_or_none()
+    if previous is None:
+        return
+    approved = session.execute(
+        select(Approval.id).where(
+            Approval.job_id == job.id, Approval.kind == "reprint", Approval.status == "approved"
+        )
+    ).scalar_one_or_none()
+    if approved is None:
+        raise JobError(
+            f"NIK {job.nik} already has a valid card ({previous}) and job {job.id} "
+            "is not an approved reprint: it cannot be printed"
+        )
+
+
 def retire_previous_card(session: Session, job: Job, new_serial: str) -> IssuedCard | None:
     """Mark the NIK's valid card replaced by ``new_serial`` (a reprint being issued)."""
     previous = session.execute(

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from printstation import audit
 from printstation.errors import BlankAlreadyUsed, StockError, UnknownBlank
-from printstation.models import Blank, IssuedCard, Job, Lot, Spoilage
+from printstation.models import Blank, IssuedCard, Job, Lot, Setting, Spoilage
 
 ON_HAND_STATES = ("on_hand", "loaded", "in_use")
 SPOIL_CAUSES = (
@@ -249,6 +249,16 @@ class BlankLedger:
             blanks_total=sum(by_state.values()),
         )
 
+    def available(self) -> int:
+        """Blanks not yet consumed and not bound to a card: what the queue can still use."""
+        return int(
+            self.session.execute(
+                select(func.count())
+                .select_from(Blank)
+                .where(Blank.state.in_(("on_hand", "loaded")))
+            ).scalar_one()
+        )
+
     def _in_use(self, serial: str, job: Job) -> Blank:
         blank = self._get_many([serial])[0]
         if blank.state not in ("in_use", "unknown") or blank.job_id != job.id:
@@ -270,3 +280,26 @@ class BlankLedger:
                 + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
             )
         return [found[s] for s in serials]
+
+
+#: Settings a supervisor may change, with their defaults.
+SETTINGS = {"reserve": 0, "low_stock": 50}
+
+
+def get_setting(session: Session, key: str) -> int:
+    row = session.get(Setting, key)
+    return int(row.value) if row is not None else SETTINGS[key]
+
+
+def set_setting(session: Session, key: str, value: int, actor: str) -> None:
+    if key not in SETTINGS:
+        raise StockError(f"unknown setting {key!r}; one of {', '.join(SETTINGS)}")
+    if value < 0:
+        raise StockError(f"{key} cannot be negative")
+    row = session.get(Setting, key)
+    old = int(row.value) if row is not None else SETTINGS[key]
+    if row is None:
+        session.add(Setting(key=key, value=str(value), updated_by=actor))
+    else:
+        row.value, row.updated_by = str(value), actor
+    audit.record(session, actor, f"stock.{key}", key, old=old, new=value)

@@ -57,7 +57,7 @@ TRANSITIONS: list[dict[str, object]] = [
     {"trigger": "issued", "source": "printing", "dest": "issued"},
     # A blank was spoiled or rejected: the same worker tries again on a new blank.
     {"trigger": "retry", "source": sorted(HARDWARE), "dest": "retry"},
-    {"trigger": "give_up", "source": "retry", "dest": "failed"},
+    {"trigger": "give_up", "source": ["claimed", "rendered", "retry"], "dest": "failed"},
     # The printer refused before a card left the feeder: nothing consumed.
     {"trigger": "not_fed", "source": "feeding", "dest": "queued"},
     {"trigger": "pause", "source": sorted(ACTIVE), "dest": "paused"},
@@ -69,8 +69,7 @@ TRANSITIONS: list[dict[str, object]] = [
     {"trigger": "requeue", "source": ["unresolved", "failed"], "dest": "queued"},
     # A supervisor approved the reprint this job waits for.
     {"trigger": "approve", "source": "held", "dest": "queued"},
-    {"trigger": "cancel", "source": ["held", "queued", "paused", "failed"],
-     "dest": "cancelled"},
+    {"trigger": "cancel", "source": ["held", "queued", "paused", "failed"], "dest": "cancelled"},
 ]
 
 

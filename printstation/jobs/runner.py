@@ -21,7 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from printstation import chip
+from printstation import approvals, chip
 from printstation.drivers import protocol
 from printstation.drivers.encoder import PcscEncoder
 from printstation.drivers.printer import CardPrinter, open_printer
@@ -30,6 +30,7 @@ from printstation.errors import (
     BlankAlreadyUsed,
     EncoderError,
     FeederEmpty,
+    JobError,
     PrinterError,
     PrinterNeedsOperator,
     PrintStationError,
@@ -192,6 +193,14 @@ class PrinterWorker:
     ) -> None:
         job = flow.job
         ledger = BlankLedger(self.session, self.actor)
+        try:
+            approvals.check_issuable(self.session, job)
+        except JobError as exc:
+            job.last_error = exc.message
+            flow.step("give_up", error=exc.code)
+            self.report.failed += 1
+            self.events(self.name, "failed", job.id, {"message": exc.message})
+            return
         while True:
             job.attempts += 1
             flow.step("feed", attempt=job.attempts, printer=self.name)
@@ -241,6 +250,7 @@ class PrinterWorker:
                 if job.state == "retry" and self._retry_or_fail(flow):
                     continue
                 return
+            approvals.retire_previous_card(self.session, job, serial)
             ledger.issue(serial, job, self.name)
             flow.step("issued", serial=serial)
             self.report.issued += 1
