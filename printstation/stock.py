@@ -230,6 +230,12 @@ class BlankLedger:
         blank.state = "unknown"
         audit.record(self.session, self.actor, "stock.unknown", serial, job=job.id)
 
+    def unbind(self, serial: str, job: Job) -> None:
+        """The operator found the blank unused (still in the feeder): loaded again."""
+        blank = self._in_use(serial, job)
+        blank.state, blank.job_id = "loaded", None
+        audit.record(self.session, self.actor, "stock.unbind", serial, job=job.id)
+
     def counts(self) -> StockCounts:
         by_state = dict(
             self.session.execute(select(Blank.state, func.count()).group_by(Blank.state)).all()

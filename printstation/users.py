@@ -58,6 +58,8 @@ def add_user(session: Session, name: str, role: str, pin: str, *, by: str) -> Us
         raise InputError(f"user name {name!r}: letters, digits, '.', '-' and '_' only")
     if len(pin) < MIN_PIN_LENGTH or not pin.isdigit():
         raise InputError(f"a PIN is at least {MIN_PIN_LENGTH} digits")
+    if role != "supervisor" and not has_users(session):
+        raise InputError("the first account must be a supervisor, who then adds the others")
     if session.get(User, name) is not None:
         raise InputError(f"user {name} already exists")
     user = User(name=name, role=role, pin_hash=hash_pin(pin), created_by=by)

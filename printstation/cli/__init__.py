@@ -6,8 +6,10 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import pkgutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -112,8 +114,9 @@ def progress_events(progress: Progress, task: Any) -> Callable[..., None]:
 
 
 def register_commands() -> None:
-    """Import the command modules, which attach themselves to ``main``."""
-    from printstation.cli import station  # noqa: F401
+    """Import every command module of this package; each attaches itself to ``main``."""
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
 
 
 register_commands()
