@@ -15,16 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select
+
 from printstation.bundle import BundleEntry, write_bundle
 from printstation.config import simulated_printers, write_config
-from printstation.enrolment import ImportReport, import_bundle
+from printstation.enrolment import import_bundle
 from printstation.jobs.runner import EventSink, WorkerReport, run_batch
 from printstation.layout.proof import write_proof_pdf
-from printstation.models import IssuedCard
+from printstation.models import Enrolment, IssuedCard, Job
 from printstation.regions import load_regions
 from printstation.sim.printer import ejected_cards
 from printstation.station import Station
-from printstation.stock import BlankLedger, StockCounts
+from printstation.stock import BlankLedger, StockCounts, serial_range
 from printstation.synthetic import synthetic_residents
 
 DEMO_ACTOR = "demo"
@@ -78,7 +80,6 @@ def init_station(out: Path, printers: int = 1, *, fresh: bool = False, **options
 
 @dataclass
 class DemoResult:
-    imported: ImportReport
     reports: list[WorkerReport]
     counts: StockCounts
     cards: list[dict[str, str]]
@@ -138,14 +139,12 @@ def prepare_demo(
     if station_import.rejected:
         raise RuntimeError(f"the demo's own bundle was rejected: {station_import.errors[:3]}")
     total = blanks if blanks is not None else 2 * cards
-    with station.db.transaction() as session:
-        lot = BlankLedger(session, DEMO_ACTOR).receive(
-            DEMO_FIRST_SERIAL, total, reference="DEMO/BLANGKO/2026/001"
-        )
-        first = lot.first_serial
-    from printstation.stock import serial_range
-
-    serials = serial_range(first, total)
+    if total:
+        with station.db.transaction() as session:
+            BlankLedger(session, DEMO_ACTOR).receive(
+                DEMO_FIRST_SERIAL, total, reference="DEMO/BLANGKO/2026/001"
+            )
+    serials = serial_range(DEMO_FIRST_SERIAL, total) if total else []
     names = [p.name for p in station.config.printers]
     for i, name in enumerate(names):
         station.load_blanks(name, serials[i :: len(names)], DEMO_ACTOR)
@@ -158,11 +157,14 @@ def run_demo(
     printers: int = 1,
     *,
     chip_failures: tuple[int, ...] = (),
+    blanks: int | None = None,
     events: EventSink | None = None,
     **options: Any,
 ) -> DemoResult:
     started = time.perf_counter()
-    station = prepare_demo(out, cards, printers, chip_failures=chip_failures, **options)
+    station = prepare_demo(
+        out, cards, printers, blanks=blanks, chip_failures=chip_failures, **options
+    )
     prepared = time.perf_counter()
     try:
         reports = run_batch(
@@ -171,11 +173,17 @@ def run_demo(
         ran = time.perf_counter()
         with station.db.session() as session:
             counts = BlankLedger(session, DEMO_ACTOR).counts()
-            issued = {c.serial: c.nik for c in session.query(IssuedCard).all()}
-            names = {c.serial: c.enrolment_id for c in session.query(IssuedCard).all()}
-            from printstation.models import Enrolment
-
-            people = {e.id: e.name for e in session.query(Enrolment).all()}
+            unresolved = session.execute(
+                select(func.count()).select_from(Job).where(Job.state == "unresolved")
+            ).scalar_one()
+            issued = {
+                c.serial: (c.nik, name)
+                for c, name in session.execute(
+                    select(IssuedCard, Enrolment.name).join(
+                        Enrolment, Enrolment.id == IssuedCard.enrolment_id
+                    )
+                ).all()
+            }
         faces_dir = out / "faces"
         faces_dir.mkdir(exist_ok=True)
         cards_out: list[dict[str, str]] = []
@@ -184,13 +192,13 @@ def run_demo(
                 serial = ejected["serial"]
                 if serial not in issued:
                     continue
-                nik = issued[serial]
+                nik, name = issued[serial]
                 face = faces_dir / f"{nik}-{serial}.png"
                 shutil.copyfile(ejected["image"], face)
                 cards_out.append(
                     {
                         "nik": nik,
-                        "name": people[names[serial]],
+                        "name": name,
                         "serial": serial,
                         "face_png": str(face.resolve()),
                     }
@@ -205,13 +213,12 @@ def run_demo(
     finally:
         station.close()
     return DemoResult(
-        imported=ImportReport(),
         reports=reports,
         counts=counts,
         cards=cards_out,
         proof_pdf=str(proof.resolve()),
         seconds=time.perf_counter() - started,
         config=str((out / "station.toml").resolve()),
-        unresolved=sum(r.unresolved for r in reports),
+        unresolved=int(unresolved),
         timings={"prepare_s": prepared - started, "batch_s": ran - prepared},
     )

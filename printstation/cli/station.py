@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from printstation.cli import console, emit_json, fail, main, progress_events
+from printstation.cli import console, emit_json, fail, main, progress_events, reporting
 from printstation.errors import PrintStationError
 
 
@@ -25,10 +25,37 @@ from printstation.errors import PrintStationError
     type=click.IntRange(1),
     help="Make the Nth card fed by printer P1 fail chip verification (repeatable).",
 )
+@click.option(
+    "--prepare-only",
+    is_flag=True,
+    help="Leave a ready station (enrolments imported, blanks loaded) for 'batch run'.",
+)
+@click.option("--blanks", type=click.IntRange(0), help="Blanks to receive (default 2 x cards).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def demo(cards: int, printers: int, out: str, fail_chip: tuple[int, ...], as_json: bool) -> None:
+def demo(
+    cards: int,
+    printers: int,
+    out: str,
+    fail_chip: tuple[int, ...],
+    prepare_only: bool,
+    blanks: int | None,
+    as_json: bool,
+) -> None:
     """Run the whole station on simulated hardware and SQLite."""
-    from printstation.demo import run_demo
+    from printstation.demo import prepare_demo, run_demo
+
+    if prepare_only:
+        with reporting(as_json):
+            station = prepare_demo(
+                Path(out), cards, printers, blanks=blanks, chip_failures=fail_chip
+            )
+            config = str(station.config.source)
+            station.close()
+        if as_json:
+            emit_json({"config": config, "cards": cards, "printers": printers})
+        else:
+            click.echo(f"station ready: printstation --config {config} batch run")
+        return
 
     try:
         if as_json:
