@@ -1,0 +1,109 @@
+"""Reconciliation over office-local days, with exact figures, on both databases."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import update
+
+from printstation.db import Database
+from printstation.errors import InputError
+from printstation.models import Blank
+from printstation.reports.reconcile import reconcile
+
+from .conftest import WITA
+
+MAY = date(2024, 5, 1)
+
+
+def may(day: int) -> date:
+    return MAY.replace(day=day)
+
+
+def test_a_period_in_the_middle_has_exact_figures(storied_db: Database) -> None:
+    with storied_db.session() as s:
+        result = reconcile(s, WITA, may(2), may(4), counted=13)
+    assert result.as_json() == {
+        "opening_on_hand": 16,
+        "received": 10,
+        "issued": 7,
+        "spoiled": {
+            "total": 4,
+            "by_cause": {
+                "encoding_failed": 2,
+                "print_failed": 1,
+                "damaged": 0,
+                "data_changed": 0,
+                "misfeed": 1,
+                "test_print": 0,
+            },
+        },
+        "unknown": 1,
+        "closing_on_hand": 14,
+        "counted": 13,
+        "variance": 1,
+        "balanced": True,
+        "spoiled_serials": ["S000009", "S000010", "S000012", "S000015"],
+    }
+
+
+def test_one_day_counts_a_blank_spoiled_at_half_past_eleven_that_night(
+    storied_db: Database,
+) -> None:
+    with storied_db.session() as s:
+        day3 = reconcile(s, WITA, may(3), may(3))
+        day4 = reconcile(s, WITA, may(4), may(4))
+    assert day3.spoiled_serials == ["S000012"]
+    assert (day3.opening_on_hand, day3.issued, day3.unknown, day3.closing_on_hand) == (
+        20,
+        1,
+        1,
+        17,
+    )
+    assert day4.spoiled_serials == ["S000015"]
+    assert day4.opening_on_hand == day3.closing_on_hand + day3.unknown
+    assert (day4.issued, day4.closing_on_hand, day4.variance) == (2, 14, None)
+
+
+def test_unknown_is_the_stock_of_open_fates_at_the_end(storied_db: Database) -> None:
+    with storied_db.session() as s:
+        day2 = reconcile(s, WITA, may(2), may(2))
+        day3 = reconcile(s, WITA, may(3), may(3))
+    assert day2.unknown == 1  # S000011, resolved on day 3
+    assert day3.unknown == 1  # S000013 only
+    assert day2.as_json()["closing_on_hand"] == 16 + 10 - 4 - 2 - 1
+
+
+def test_period_through_today_agrees_with_the_blanks_now(storied_db: Database) -> None:
+    with storied_db.session() as s:
+        result = reconcile(s, WITA, may(1), date.today())
+    assert result.balanced, result.problems
+    assert (result.received, result.issued, result.spoiled_total, result.unknown) == (30, 10, 6, 1)
+    assert result.opening_on_hand == 0 and result.closing_on_hand == 13
+
+
+def test_a_blank_whose_state_disagrees_with_its_records_unbalances(
+    storied_db: Database,
+) -> None:
+    with storied_db.transaction() as s:
+        s.execute(update(Blank).where(Blank.serial == "S000009").values(state="on_hand"))
+    with storied_db.session() as s:
+        now = reconcile(s, WITA, may(1), date.today())
+        past = reconcile(s, WITA, may(2), may(4))
+    assert not now.balanced
+    assert any("closing on hand 13" in p for p in now.problems)
+    assert past.balanced  # the dated records alone cannot see today's states
+
+
+def test_reversed_period_is_refused(db: Database) -> None:
+    with db.session() as s, pytest.raises(InputError, match="swap"):
+        reconcile(s, WITA, may(4), may(2))
+
+
+def test_empty_station_reconciles_to_zero(db: Database) -> None:
+    with db.session() as s:
+        result = reconcile(s, WITA, may(1), date.today())
+    assert result.balanced
+    assert result.as_json()["closing_on_hand"] == 0
+    assert result.spoiled_serials == []
