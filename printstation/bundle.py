@@ -4,16 +4,22 @@ A bundle is a folder, or a ``.zip`` of one, holding ``enrolments.jsonl`` and the
 files its lines name (see docs/ENROLMENT_FORMAT.md in the shared documentation). The
 writer is what the demo and the tests use, so every synthetic record goes through the
 same import an operator uses.
+
+Reading is bounded everywhere: a line of the manifest is read at most ``MAX_LINE_BYTES``
+at a time, a media file at most ``MAX_MEDIA_BYTES``, whatever the folder or the zip's
+directory claims, so a hostile bundle (a zip bomb, a manifest without line breaks)
+cannot exhaust memory.
 """
 
 from __future__ import annotations
 
 import json
 import zipfile
-from collections.abc import Iterator
+import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from printstation.errors import InputError
 from printstation.records import CardRecord, Fingerprint, record_to_dict
@@ -21,23 +27,86 @@ from printstation.records import CardRecord, Fingerprint, record_to_dict
 MANIFEST = "enrolments.jsonl"
 #: The largest media file a bundle may hold; anything bigger is refused unread.
 MAX_MEDIA_BYTES = 8 * 1024 * 1024
+#: The longest manifest line; a longer one is rejected and skipped without being kept.
+MAX_LINE_BYTES = 64 * 1024
+#: Zip members whose declared size is this many times their compressed size are refused.
+MAX_ZIP_RATIO = 200
+_CHUNK = 64 * 1024
+
+
+class BundleError(InputError):
+    """A bundle, or one file in it, that cannot be read safely."""
+
+    code = "bundle"
+
+
+class LineTooLong(BundleError):
+    """A manifest line over MAX_LINE_BYTES (reported for that line; the import goes on)."""
+
+
+@dataclass(frozen=True)
+class ManifestLine:
+    number: int
+    #: The line's bytes (without the line break), or None when it was too long to keep.
+    data: bytes | None
+    size: int
 
 
 class BundleReader(Protocol):
     name: str
 
-    def lines(self) -> Iterator[tuple[int, str]]: ...
+    def lines(self) -> Iterator[ManifestLine]: ...
+
+    def count_lines(self) -> int: ...
 
     def read_media(self, relpath: str) -> bytes: ...
 
     def close(self) -> None: ...
 
 
-def _safe_relpath(relpath: str) -> PurePosixPath:
+def read_lines(fh: IO[bytes]) -> Iterator[ManifestLine]:
+    """The lines of ``fh`` one at a time; an over-long line is skipped in chunks, not kept."""
+    number = 0
+    while True:
+        raw = fh.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) <= MAX_LINE_BYTES or raw.endswith(b"\n"):
+            yield ManifestLine(number, raw.rstrip(b"\r\n"), len(raw))
+            continue
+        size = len(raw)
+        while raw and not raw.endswith(b"\n"):
+            raw = fh.readline(_CHUNK)
+            size += len(raw)
+        yield ManifestLine(number, None, size)
+
+
+def _count_newlines(fh: IO[bytes]) -> int:
+    count = 0
+    last = b"\n"
+    while chunk := fh.read(_CHUNK):
+        count += chunk.count(b"\n")
+        last = chunk[-1:]
+    return count + (last != b"\n")
+
+
+def safe_relpath(relpath: str) -> PurePosixPath:
+    """A media path that stays inside the bundle: relative, no ``..``, no backslash."""
     path = PurePosixPath(relpath)
-    if not relpath or path.is_absolute() or ".." in path.parts or "\\" in relpath:
-        raise InputError(f"media path {relpath!r} is not inside the bundle")
+    if not relpath or "\x00" in relpath:
+        raise BundleError("media path is empty")
+    if path.is_absolute() or relpath.startswith("/") or (len(relpath) > 1 and relpath[1] == ":"):
+        raise BundleError(f"media path {relpath!r} is absolute; it must be inside the bundle")
+    if ".." in path.parts or "\\" in relpath:
+        raise BundleError(f"media path {relpath!r} leads outside the bundle")
     return path
+
+
+def _too_large(relpath: str) -> BundleError:
+    return BundleError(
+        f"media file {relpath!r} is larger than {MAX_MEDIA_BYTES // (1024 * 1024)} MB"
+    )
 
 
 class FolderBundle:
@@ -45,60 +114,94 @@ class FolderBundle:
         self.root = root.resolve()
         self.name = str(root)
         if not (self.root / MANIFEST).is_file():
-            raise InputError(f"no {MANIFEST} in the bundle", where=str(root))
+            raise BundleError(f"no {MANIFEST} in the bundle folder", where=str(root))
 
-    def lines(self) -> Iterator[tuple[int, str]]:
+    def lines(self) -> Iterator[ManifestLine]:
         with (self.root / MANIFEST).open("rb") as fh:
-            for number, raw in enumerate(fh, start=1):
-                yield number, raw.decode("utf-8", errors="strict")
+            yield from read_lines(fh)
+
+    def count_lines(self) -> int:
+        with (self.root / MANIFEST).open("rb") as fh:
+            return _count_newlines(fh)
 
     def read_media(self, relpath: str) -> bytes:
-        path = (self.root / _safe_relpath(relpath)).resolve()
+        path = (self.root / safe_relpath(relpath)).resolve()
         if not path.is_relative_to(self.root):
-            raise InputError(f"media path {relpath!r} leads outside the bundle")
+            raise BundleError(f"media path {relpath!r} is a link that leads outside the bundle")
         if not path.is_file():
-            raise InputError(f"media file {relpath!r} is missing from the bundle")
-        if path.stat().st_size > MAX_MEDIA_BYTES:
-            raise InputError(f"media file {relpath!r} is larger than {MAX_MEDIA_BYTES} bytes")
-        return path.read_bytes()
+            raise BundleError(f"media file {relpath!r} is missing from the bundle")
+        with path.open("rb") as fh:
+            data = fh.read(MAX_MEDIA_BYTES + 1)
+        if len(data) > MAX_MEDIA_BYTES:
+            raise _too_large(relpath)
+        return data
 
     def close(self) -> None:
         pass
 
 
 class ZipBundle:
+    """A zipped bundle; members are read through a size cap, never trusted to be small."""
+
     def __init__(self, path: Path) -> None:
         self.name = str(path)
         try:
             self.zip = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError) as exc:
-            raise InputError(f"not a readable zip file: {exc}", where=str(path)) from exc
-        names = self.zip.namelist()
-        manifests = [n for n in names if PurePosixPath(n).name == MANIFEST]
+            raise BundleError(f"not a readable zip file ({exc})", where=str(path)) from None
+        manifests = [n for n in self.zip.namelist() if PurePosixPath(n).name == MANIFEST]
         if not manifests:
-            raise InputError(f"no {MANIFEST} in the zip", where=str(path))
-        manifest = min(manifests, key=lambda n: len(PurePosixPath(n).parts))
-        self.manifest = manifest
-        self.prefix = str(PurePosixPath(manifest).parent)
+            self.zip.close()
+            raise BundleError(f"no {MANIFEST} in the zip", where=str(path))
+        self.manifest = min(manifests, key=lambda n: len(PurePosixPath(n).parts))
+        self.prefix = str(PurePosixPath(self.manifest).parent)
 
-    def lines(self) -> Iterator[tuple[int, str]]:
-        with self.zip.open(self.manifest) as fh:
-            for number, raw in enumerate(fh, start=1):
-                yield number, raw.decode("utf-8", errors="strict")
+    def _open(self, info: zipfile.ZipInfo) -> IO[bytes]:
+        if info.flag_bits & 0x1:
+            raise BundleError(f"{info.filename} is encrypted; export the bundle without a password")
+        return self.zip.open(info)
+
+    def _damaged(self, exc: Exception) -> BundleError:
+        return BundleError(f"{MANIFEST} in the zip is damaged ({exc})", where=self.name)
+
+    def lines(self) -> Iterator[ManifestLine]:
+        try:
+            with self._open(self.zip.getinfo(self.manifest)) as fh:
+                yield from read_lines(fh)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+            raise self._damaged(exc) from None
+
+    def count_lines(self) -> int:
+        try:
+            with self._open(self.zip.getinfo(self.manifest)) as fh:
+                return _count_newlines(fh)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+            raise self._damaged(exc) from None
 
     def read_media(self, relpath: str) -> bytes:
-        rel = _safe_relpath(relpath)
+        rel = safe_relpath(relpath)
         name = str(rel) if self.prefix in ("", ".") else f"{self.prefix}/{rel}"
         try:
             info = self.zip.getinfo(name)
         except KeyError:
-            raise InputError(f"media file {relpath!r} is missing from the bundle") from None
+            raise BundleError(f"media file {relpath!r} is missing from the bundle") from None
         if info.file_size > MAX_MEDIA_BYTES:
-            raise InputError(f"media file {relpath!r} is larger than {MAX_MEDIA_BYTES} bytes")
-        with self.zip.open(info) as fh:
-            data = fh.read(MAX_MEDIA_BYTES + 1)
+            raise _too_large(relpath)
+        if info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1) + 1024:
+            raise BundleError(
+                f"media file {relpath!r} claims {info.file_size} bytes from "
+                f"{info.compress_size} compressed: refused as a zip bomb"
+            )
+        try:
+            with self._open(info) as fh:
+                data = fh.read(MAX_MEDIA_BYTES + 1)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+            raise BundleError(f"media file {relpath!r} is damaged in the zip ({exc})") from None
         if len(data) > MAX_MEDIA_BYTES:
-            raise InputError(f"media file {relpath!r} expands beyond {MAX_MEDIA_BYTES} bytes")
+            raise BundleError(
+                f"media file {relpath!r} expands beyond {MAX_MEDIA_BYTES // (1024 * 1024)} MB: "
+                "refused as a zip bomb"
+            )
         return data
 
     def close(self) -> None:
@@ -110,9 +213,14 @@ def open_bundle(path: Path) -> BundleReader:
         return FolderBundle(path)
     if path.is_file() and path.suffix.lower() == ".zip":
         return ZipBundle(path)
-    raise InputError(
+    if not path.exists():
+        raise BundleError("no such folder or file", where=str(path))
+    raise BundleError(
         "not a bundle: expected a folder or a .zip holding enrolments.jsonl", where=str(path)
     )
+
+
+# --- writing ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -137,22 +245,54 @@ def record_to_json(entry: BundleEntry, media: dict[str, str]) -> dict[str, Any]:
     return line
 
 
-def write_bundle(folder: Path, entries: list[BundleEntry]) -> Path:
-    """Write ``entries`` as a bundle folder; returns the folder."""
+def _entry_files(entry: BundleEntry) -> tuple[dict[str, str], list[tuple[str, bytes]]]:
+    nik = entry.record.nik
+    key = entry.record.enrolment_id
+    media = {
+        "photo": f"media/{key}-{nik}-photo.{entry.photo_ext}",
+        "signature": f"media/{key}-{nik}-sign.{entry.signature_ext}",
+    }
+    files = [(media["photo"], entry.photo), (media["signature"], entry.signature)]
+    for fp in entry.fingerprints:
+        short = "".join(part[0] for part in fp.finger.split("_"))
+        media[fp.finger] = f"media/{key}-{nik}-{short}.ist"
+        files.append((media[fp.finger], fp.template))
+    return media, files
+
+
+def write_bundle(folder: Path, entries: Iterable[BundleEntry]) -> Path:
+    """Write ``entries`` (consumed one at a time) as a bundle folder; returns the folder."""
     media_dir = folder / "media"
     media_dir.mkdir(parents=True, exist_ok=True)
     with (folder / MANIFEST).open("w", encoding="utf-8") as manifest:
         for entry in entries:
-            nik = entry.record.nik
-            media = {
-                "photo": f"media/{nik}-photo.{entry.photo_ext}",
-                "signature": f"media/{nik}-sign.{entry.signature_ext}",
-            }
-            (folder / media["photo"]).write_bytes(entry.photo)
-            (folder / media["signature"]).write_bytes(entry.signature)
-            for fp in entry.fingerprints:
-                short = "".join(part[0] for part in fp.finger.split("_"))
-                media[fp.finger] = f"media/{nik}-{short}.ist"
-                (folder / media[fp.finger]).write_bytes(fp.template)
+            media, files = _entry_files(entry)
+            for relpath, data in files:
+                (folder / relpath).write_bytes(data)
             manifest.write(json.dumps(record_to_json(entry, media), ensure_ascii=False) + "\n")
     return folder
+
+
+def write_bundle_zip(path: Path, entries: Iterable[BundleEntry]) -> Path:
+    """Write ``entries`` as a zipped bundle (manifest at the zip's root); returns ``path``.
+
+    Media go straight into the zip; the manifest is spooled to a file beside it and
+    added last, so memory does not grow with the number of entries.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    spool = path.with_name(path.name + ".manifest.tmp")
+    try:
+        with (
+            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf,
+            spool.open("w", encoding="utf-8") as manifest,
+        ):
+            for entry in entries:
+                media, files = _entry_files(entry)
+                for relpath, data in files:
+                    zf.writestr(relpath, data, compress_type=zipfile.ZIP_STORED)
+                manifest.write(json.dumps(record_to_json(entry, media), ensure_ascii=False) + "\n")
+            manifest.close()
+            zf.write(spool, MANIFEST)
+    finally:
+        spool.unlink(missing_ok=True)
+    return path
