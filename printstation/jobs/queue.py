@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from printstation.jobs.machine import ACTIVE, HARDWARE, WAITING, JobFlow
 from printstation.models import Blank, Job
-from printstation.stock import BlankLedger
+from printstation.stock import BlankLedger, get_setting
 
 
 def queue_order() -> tuple[object, ...]:
@@ -22,13 +22,17 @@ def queue_order() -> tuple[object, ...]:
 
 
 def claim_next(session: Session, *, station: str, printer: str, actor: str) -> JobFlow | None:
-    """Claim the next waiting job for ``printer``; None when the queue is empty."""
+    """Claim the next waiting job for ``printer``; None when the queue is empty.
+
+    When the blanks left are no more than the supervisor's reserve, only approved
+    priority prints may be claimed: the reserve is theirs.
+    """
+    query = select(Job).where(Job.state.in_(sorted(WAITING)))
+    reserve = get_setting(session, "reserve")
+    if reserve and BlankLedger(session, actor).available() <= reserve:
+        query = query.where(Job.priority_rank == 0)
     job = session.execute(
-        select(Job)
-        .where(Job.state.in_(sorted(WAITING)))
-        .order_by(*queue_order())
-        .limit(1)
-        .with_for_update(skip_locked=True)
+        query.order_by(*queue_order()).limit(1).with_for_update(skip_locked=True)
     ).scalar_one_or_none()
     if job is None:
         session.rollback()
