@@ -126,6 +126,26 @@ class ChipVerificationFailed(ChipError):
     code = "chip_verification_failed"
 
 
+class CardMisfeed(FeederEmpty):
+    """No blank left the feeder although it holds some (stuck or bent blanks)."""
+
+    code = "misfeed"
+
+
+class DoubleFeed(PrinterJam):
+    """Two blanks left the feeder together; both are in the card path."""
+
+    code = "double_feed"
+
+
+class OutputHopperFull(PrinterNeedsOperator):
+    code = "output_full"
+
+
+class RejectBoxFull(PrinterNeedsOperator):
+    code = "reject_full"
+
+
 # --- stock and jobs -------------------------------------------------------------------
 
 

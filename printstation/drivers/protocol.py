@@ -5,7 +5,18 @@ The station runs the printer in ACK/NACK error mode (``Pem;4``) so that every co
 is confirmed: an action command answers ``OK``, a query answers its value, and a
 refused command answers ``NACK;<code>`` or ``NACK;<code>;<detail>`` where the code is
 one of ``1`` (command error), ``2`` (parameter error), ``T`` (jam or mechanical
-timeout), ``C`` (cover open), ``F`` (feeder error), ``R`` (ribbon error).
+timeout), ``C`` (cover open), ``F`` (feeder error), ``R`` (ribbon error). The detail
+narrows the cause: ``misfeed`` (no blank left a loaded feeder), ``double_feed`` (two
+blanks left together), ``output_full``, ``reject_full``. In the other error modes a
+refused command answers its status text instead (``ERR JAM``, ``ERR COVER``...), which
+the same parser maps to the same errors.
+
+Sensors (``Rse``): ``o`` cover, ``p`` card in the path, ``f`` feeder (``OK``, ``LOW``,
+``EMPTY``), ``h`` output hopper and ``b`` reject box (``OK``, ``FULL``). Counters
+(``Rco``): ``n`` prints left on the ribbon, ``p`` panels printed, ``c`` cards inserted,
+``f`` blanks in the feeder, ``h`` cards in the output hopper, ``b`` cards in the reject
+box, ``k`` cards since the last cleaning. A printer without a sensor or counter refuses
+it with a parameter error.
 
 Panels travel in ``Db`` frames: ``ESC Db;<panel>;<levels>;<data> CR``. K and O are
 1 bit a pixel (levels 2); Y, M and C are 5, 6 or 7 bits a pixel (levels 32, 64, 128),
@@ -19,11 +30,15 @@ import numpy as np
 from PIL import Image
 
 from printstation.errors import (
+    CardMisfeed,
     CoverOpen,
+    DoubleFeed,
     FeederEmpty,
+    OutputHopperFull,
     PrinterError,
     PrinterJam,
     PrinterProtocolError,
+    RejectBoxFull,
     RibbonError,
 )
 from printstation.panels import PANEL_HEIGHT, PANEL_WIDTH, CardPanels
@@ -34,6 +49,22 @@ PANEL_ORDER = "ymcko"
 COLOUR_LEVELS = (32, 64, 128)
 BITS_FOR_LEVELS = {2: 1, 32: 5, 64: 6, 128: 7}
 PIXELS = PANEL_WIDTH * PANEL_HEIGHT
+COUNTERS = {
+    "n": "prints left on the ribbon",
+    "p": "panels printed",
+    "c": "cards inserted",
+    "f": "blanks in the feeder",
+    "h": "cards in the output hopper",
+    "b": "cards in the reject box",
+    "k": "cards since cleaning",
+}
+SENSORS = {
+    "o": "cover",
+    "p": "card in the path",
+    "f": "feeder",
+    "h": "output hopper",
+    "b": "reject box",
+}
 
 COMMAND_NAMES: dict[str, str] = {
     "Pem": "set error mode",
@@ -112,9 +143,9 @@ def read_ribbon_type() -> bytes:
 
 
 def read_counter(which: str) -> bytes:
-    """``n`` prints left on the ribbon, ``p`` panels printed, ``c`` cards inserted."""
-    if which not in ("n", "p", "c"):
-        raise ValueError(f"counter must be n, p or c, not {which!r}")
+    """One of COUNTERS: ``n`` prints left on the ribbon, ``p`` panels printed..."""
+    if which not in COUNTERS:
+        raise ValueError(f"counter must be one of {', '.join(COUNTERS)}, not {which!r}")
     return frame("Rco", which)
 
 
@@ -123,10 +154,16 @@ def read_status() -> bytes:
 
 
 def read_sensor(which: str) -> bytes:
-    """``o`` the cover, ``p`` card present."""
-    if which not in ("o", "p"):
-        raise ValueError(f"sensor must be o or p, not {which!r}")
+    """One of SENSORS: ``o`` the cover, ``p`` card present, ``f`` feeder..."""
+    if which not in SENSORS:
+        raise ValueError(f"sensor must be one of {', '.join(SENSORS)}, not {which!r}")
     return frame("Rse", which)
+
+
+def set_ribbon_type(ribbon: str) -> bytes:
+    if not ribbon.isalpha():
+        raise ValueError(f"ribbon type is letters such as ymcko, not {ribbon!r}")
+    return frame("Pr", ribbon)
 
 
 def start_sequence() -> bytes:
@@ -176,7 +213,7 @@ def download_panel(panel: str, levels: int, data: bytes) -> bytes:
 
 # --- replies ----------------------------------------------------------------------------
 
-_NEEDS_OPERATOR = {
+_NEEDS_OPERATOR: dict[str, tuple[type[PrinterError], str]] = {
     "T": (
         PrinterJam,
         "card jammed on printer {p} during {c}: open the cover, remove the card and press resume",
@@ -188,9 +225,36 @@ _NEEDS_OPERATOR = {
         "ribbon ended or missing on printer {p}: replace the ribbon and press resume",
     ),
 }
-_DETAILS = {
-    "misfeed": "blank did not feed on printer {p}: fan the blanks in the feeder, reseat them "
-    "and press resume",
+_DETAILS: dict[str, tuple[type[PrinterError], str]] = {
+    "misfeed": (
+        CardMisfeed,
+        "blank did not feed on printer {p}: fan the blanks in the feeder, reseat them "
+        "and press resume",
+    ),
+    "double_feed": (
+        DoubleFeed,
+        "two blanks fed together on printer {p} during {c}: open the cover, take both "
+        "cards out, record them, and press resume",
+    ),
+    "output_full": (
+        OutputHopperFull,
+        "output hopper full on printer {p}: take the printed cards out and press resume",
+    ),
+    "reject_full": (
+        RejectBoxFull,
+        "reject box full on printer {p}: empty it, record the rejected cards and press resume",
+    ),
+}
+#: Status texts (``Rlr;p``, and replies in error modes 0 and 2) -> NACK code and detail.
+STATUS_FAULTS: dict[str, tuple[str, str]] = {
+    "ERR JAM": ("T", ""),
+    "ERR COVER": ("C", ""),
+    "ERR FEEDER": ("F", ""),
+    "ERR MISFEED": ("F", "misfeed"),
+    "ERR DOUBLE FEED": ("T", "double_feed"),
+    "ERR RIBBON": ("R", ""),
+    "ERR HOPPER FULL": ("T", "output_full"),
+    "ERR REJECT FULL": ("T", "reject_full"),
 }
 
 
@@ -206,9 +270,11 @@ def reply_complete(raw: bytes) -> bool:
 
 def nack_error(code: str, detail: str, *, command: str, printer: str) -> PrinterError:
     """The station error for a NACK code, with a message that tells the operator what to do."""
+    if detail in _DETAILS:
+        cls, template = _DETAILS[detail]
+        return cls(template.format(p=printer, c=command))
     if code in _NEEDS_OPERATOR:
         cls, template = _NEEDS_OPERATOR[code]
-        template = _DETAILS.get(detail, template)
         return cls(template.format(p=printer, c=command))
     kind = {"1": "command error", "2": "parameter error"}.get(code, f"unknown code {code!r}")
     return PrinterProtocolError(
@@ -225,7 +291,18 @@ def parse_reply(raw: bytes, *, command: str, printer: str) -> str:
         code = fields[1] if len(fields) > 1 else "1"
         detail = fields[2] if len(fields) > 2 else ""
         raise nack_error(code, detail, command=command, printer=printer)
+    if text in STATUS_FAULTS and not command.startswith("Rlr"):
+        code, detail = STATUS_FAULTS[text]
+        raise nack_error(code, detail, command=command, printer=printer)
     return text
+
+
+def status_error(status: str, *, printer: str) -> PrinterError | None:
+    """The error a status text (``Rlr;p``) stands for; None when the printer is fine."""
+    if status not in STATUS_FAULTS:
+        return None
+    code, detail = STATUS_FAULTS[status]
+    return nack_error(code, detail, command="Rlr;p", printer=printer)
 
 
 def parse_ack(raw: bytes, *, command: str, printer: str) -> None:

@@ -4,14 +4,17 @@ A rule is ``card N[, step STEP]: FAULT``:
 
 - ``card 3: chip corrupt`` (chip faults: corrupt, torn, write_error, slow; played by
   the virtual chip)
-- ``card 7, step Db;c: jam`` (printer faults: jam, misfeed, cover_open, ribbon_end)
-- ``card 2: misfeed``, ``card 5: cover_open``, ``card 4, step Se: ribbon_end``
+- ``card 7, step Db;c: jam`` (printer faults: jam, misfeed, double_feed, cover_open,
+  ribbon_end, disconnect)
+- ``card 2: misfeed``, ``card 5: cover_open``, ``card 4, step Se: ribbon_end``,
+  ``card 3, step Sr: disconnect`` (the USB cable pulled as the command is sent)
 
 Card numbers count the cards this printer has taken from its feeder since its state
 was created, from 1. A step is a printer command as written on the wire (``Sis``,
 ``Db;c``, ``Se``) or ``feed``, the moment a blank leaves the feeder. A printer rule
 without a step fires at ``feed``, except ``ribbon_end`` which fires at ``Se``. Each
-rule fires once.
+rule fires once. ``misfeed`` and ``double_feed`` happen when a blank leaves the feeder,
+so their step is ``feed`` or a command that feeds (``Si``, ``Sis``, ``Sic``, ``Se``).
 """
 
 from __future__ import annotations
@@ -22,10 +25,14 @@ from dataclasses import dataclass, field
 
 from printstation.errors import ConfigError
 
-PRINTER_FAULTS = frozenset({"jam", "misfeed", "cover_open", "ribbon_end"})
+PRINTER_FAULTS = frozenset(
+    {"jam", "misfeed", "double_feed", "cover_open", "ribbon_end", "disconnect"}
+)
+FEED_FAULTS = frozenset({"misfeed", "double_feed"})
 CHIP_FAULTS = frozenset({"corrupt", "torn", "write_error", "slow"})
 DEFAULT_STEP = {"ribbon_end": "Se"}
 FEED_STEP = "feed"
+FEEDING_STEPS = frozenset({FEED_STEP, "Si", "Sis", "Sic", "Se"})
 
 _RULE = re.compile(
     r"^\s*card\s+(?P<card>\d+)\s*(?:,\s*step\s+(?P<step>[A-Za-z]+(?:;[A-Za-z0-9]+)?))?\s*:"
@@ -68,7 +75,13 @@ def parse_rule(text: str) -> FaultRule:
     card = int(match["card"])
     if card < 1:
         raise ConfigError(f"card numbers start at 1 in fault rule {text!r}")
-    return FaultRule(card=card, fault=fault, step=match["step"], chip=chip)
+    step = match["step"]
+    if fault in FEED_FAULTS and step is not None and step not in FEEDING_STEPS:
+        raise ConfigError(
+            f"a {fault} happens when a blank leaves the feeder, not at {step} ({text!r}): "
+            f"use step {', '.join(sorted(FEEDING_STEPS))} or none"
+        )
+    return FaultRule(card=card, fault=fault, step=step, chip=chip)
 
 
 @dataclass
@@ -83,6 +96,11 @@ class FaultPlan:
     @classmethod
     def parse(cls, texts: Iterable[str]) -> FaultPlan:
         return cls(rules=tuple(parse_rule(t) for t in texts))
+
+    def with_rules(self, texts: Iterable[str]) -> tuple[FaultRule, ...]:
+        """The configured rules followed by more (added at run time), without duplicates."""
+        extra = tuple(r for r in (parse_rule(t) for t in texts) if r not in self.rules)
+        return self.rules + extra
 
     def printer_fault(self, card_no: int, step: str) -> str | None:
         """The printer fault due for this card at this step, marking it fired."""

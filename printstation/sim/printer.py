@@ -1,65 +1,83 @@
 """A simulated card printer speaking the same protocol as the real one.
 
-It has real mechanics: a feeder of blanks (each known by its chip serial), a card
-path (feeder -> contact station -> print head -> output hopper or reject box), counters,
-a ribbon and a cover. Its state lives in ``state_dir/<name>/state.json`` and is saved
-after every mechanical step, so a new process finds the card where the printer left
-it; operators' actions on a simulated printer (loading blanks, closing the cover,
-clearing a jam) are functions on that same file. Printed faces are composed from the
-panels exactly as received and saved as PNG files under ``output/`` and ``reject/``.
+It has real mechanics, sized by a printer profile: a feeder of blanks (each known by
+its chip serial) or a manual slot, a card path (feeder -> encoder station -> print
+head -> output hopper or reject box), counters, a ribbon, a cover and a USB cable. Its
+state lives in ``state_dir/<name>/state.json`` (printstation.sim.printer_state) and is
+saved after every mechanical step, so a new process finds the card where the printer
+left it. Faults come from the configuration and from rules added while it runs
+(printstation.sim.faults, printstation.sim.printer_ops). Printed faces are composed
+from the panels exactly as received and saved as PNG files under ``output/`` and
+``reject/``.
 
-When a card reaches the contact station its virtual chip is put into the chip
-station (the vpcd reader), and taken out when the card moves on.
+When a card reaches an encoder station its virtual chip is put into the chip station
+(the vpcd reader, or any object with ``insert`` and ``remove``), and taken out when
+the card moves on.
 """
 
 from __future__ import annotations
 
-import fcntl
-import json
 import logging
-import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
-import numpy as np
-from PIL import Image
-
-from printstation import panels as panels_module
 from printstation.config import SimulatorConfig
 from printstation.drivers import protocol
-from printstation.errors import InputError, PrintStationError
-from printstation.panels import PANEL_HEIGHT, PANEL_WIDTH, CardPanels
-from printstation.sim.faults import FEED_STEP, FaultPlan
+from printstation.drivers.profiles import PrinterProfile, get_profile
+from printstation.errors import PrintStationError
+from printstation.sim.faults import FEED_STEP, FaultPlan, FaultRule, parse_rule
+from printstation.sim.printer_face import panels_to_face, received_panels, save_face
+from printstation.sim.printer_ops import (
+    clear_jam,
+    ejected_cards,
+    load_feeder,
+    read_state,
+    rejected_cards,
+    replace_ribbon,
+    set_cover,
+)
+from printstation.sim.printer_state import (
+    CHIP_POSITIONS,
+    RIBBON_PRINTS,
+    PrinterState,
+    StateFile,
+    status_text,
+)
+
+__all__ = [
+    "RIBBON_PRINTS",
+    "ChipStationLike",
+    "PrinterState",
+    "SimulatedPrinter",
+    "StateFile",
+    "Unplugged",
+    "clear_jam",
+    "ejected_cards",
+    "load_feeder",
+    "panels_to_face",
+    "read_state",
+    "rejected_cards",
+    "replace_ribbon",
+    "set_cover",
+    "status_text",
+]
 
 log = logging.getLogger(__name__)
 
-MODEL = "Zenius Expert"
 FIRMWARE = "1.8.3"
-FEEDER_CAPACITY = 100
-RIBBON_PRINTS = 250
-OUTPUT_CAPACITY = 50
-#: Each mechanical step's share of one card's time (SimulatorConfig.card_seconds).
-STEP_SHARE = {
-    FEED_STEP: 0.08,
-    "Si": 0.04,
-    "Sis": 0.10,
-    "Sic": 0.10,
-    "Sr": 0.06,
-    "Db": 0.02,
-    "Se": 0.56,
-    "Ser": 0.08,
-    "Seb": 0.08,
-}
 MECHANICAL = frozenset({"Ss", "Si", "Sis", "Sic", "Sr", "Se", "Ser", "Seb", "Db"})
+#: Commands that take a blank from the feeder when no card is in the path.
+FEEDING = {"Si": "print_head", "Sis": "contact_station", "Sic": "contactless_station"}
+#: Commands refused when the ribbon has ended.
+NEEDS_RIBBON = frozenset({"Ss", "Db", "Se"})
+_REFUSAL_TEXT = {fault: text for text, fault in protocol.STATUS_FAULTS.items()}
 
 
 class ChipStationLike(Protocol):
-    """The contact station's reader side (printstation.sim.vchip.ChipStation)."""
+    """The encoder station's reader side (printstation.sim.vchip.ChipStation)."""
 
     def insert(self, serial: str, fault: str | None = None) -> None: ...
 
@@ -75,88 +93,8 @@ class Nack(Exception):
         self.detail = detail
 
 
-@dataclass
-class PrinterState:
-    feeder: list[str] = field(default_factory=list)
-    #: The card in the path: serial, card_no, position, jammed.
-    card: dict[str, Any] | None = None
-    output: list[dict[str, Any]] = field(default_factory=list)
-    reject: list[dict[str, Any]] = field(default_factory=list)
-    removed: list[dict[str, Any]] = field(default_factory=list)
-    panels_printed: int = 0
-    cards_inserted: int = 0
-    ribbon_left: int = RIBBON_PRINTS
-    ribbon_type: str = "ymcko"
-    cover_open: bool = False
-    error_mode: int = 0
-    feeder_mode: str = "F"
-    faults_fired: list[str] = field(default_factory=list)
-    cards_fed: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> PrinterState:
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
-
-
-def _dump(state: PrinterState) -> str:
-    return json.dumps(vars(state), indent=1)
-
-
-class StateFile:
-    """The printer's state on disk, changed under an exclusive lock."""
-
-    def __init__(self, state_dir: Path, name: str) -> None:
-        self.dir = Path(state_dir) / name
-        self.path = self.dir / "state.json"
-        self._lock_path = self.dir / "state.lock"
-
-    def read(self) -> PrinterState:
-        try:
-            return PrinterState.from_json(json.loads(self.path.read_text(encoding="utf-8")))
-        except FileNotFoundError:
-            return PrinterState()
-
-    def write(self, state: PrinterState) -> None:
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(_dump(state), encoding="utf-8")
-        os.replace(tmp, self.path)
-
-    @contextmanager
-    def locked(self) -> Iterator[PrinterState]:
-        """The current state; written back when the block ends without an exception."""
-        self.dir.mkdir(parents=True, exist_ok=True)
-        with open(self._lock_path, "a+b") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            state = self.read()
-            before = _dump(state)
-            yield state
-            if _dump(state) != before or not self.path.exists():
-                self.write(state)
-
-
-def _own_panels_to_face(panels: CardPanels) -> Image.Image:
-    """Compose the printed face: subtractive Y, M, C, then K on top (O is clear)."""
-    rgb = np.empty((PANEL_HEIGHT, PANEL_WIDTH, 3), dtype=np.uint8)
-    for channel, ink in enumerate((panels.c, panels.m, panels.y)):
-        np.subtract(255, np.asarray(ink, dtype=np.uint8), out=rgb[..., channel])
-    rgb *= ~np.asarray(panels.k, dtype=bool)[..., None]
-    return Image.fromarray(rgb, mode="RGB").transpose(Image.Transpose.ROTATE_90)
-
-
-def panels_to_face(panels: CardPanels) -> Image.Image:
-    """The face a set of panels prints; the station's own composition when it has one."""
-    shared: Callable[[CardPanels], Image.Image] | None = getattr(
-        panels_module, "panels_to_face", None
-    )
-    return shared(panels) if shared is not None else _own_panels_to_face(panels)
-
-
-def _blank_panels() -> dict[str, Image.Image]:
-    size = (PANEL_WIDTH, PANEL_HEIGHT)
-    white = {p: Image.new("L", size, 0) for p in "ymc"}
-    white.update({p: Image.new("1", size, 0) for p in "ko"})
-    return white
+class Unplugged(Exception):
+    """The USB cable is out: the host's transfer fails like on a pulled cable."""
 
 
 class SimulatedPrinter:
@@ -170,20 +108,29 @@ class SimulatedPrinter:
         *,
         chip_station: ChipStationLike | None = None,
         faults: FaultPlan | None = None,
+        profile: PrinterProfile | None = None,
     ) -> None:
         self.name = name
         self.config = config or SimulatorConfig()
+        self.profile = profile or get_profile()
         self.store = StateFile(state_dir, name)
         self.faults = faults if faults is not None else FaultPlan.parse(self.config.faults)
+        self._configured: tuple[FaultRule, ...] = self.faults.rules
+        self._runtime: tuple[str, ...] = ()
         self.chip_station = chip_station
         self.serial = f"SIM{name}"
+        self.model = self.profile.model
         self._buffer = bytearray()
         self._replies: deque[tuple[float, bytes]] = deque()
         self._panels: dict[str, tuple[int, bytes]] = {}
         self._chip_in: str | None = None
         self._fed = False
+        self._unplugged = False
+        self._pending_feed_fault: str | None = None
+        scale = self.config.card_seconds / (self.profile.card_seconds or 1.0)
+        self._seconds = {k: v * scale for k, v in self.profile.timings.items()}
         self._handlers: dict[str, Callable[[PrinterState, list[str]], str]] = {
-            "Pem": self._pem, "Pmi": self._pmi, "Pr": self._pr, "Rtp": lambda s, a: MODEL,
+            "Pem": self._pem, "Pmi": self._pmi, "Pr": self._pr, "Rtp": lambda s, a: self.model,
             "Rfv": lambda s, a: FIRMWARE, "Rsn": lambda s, a: self.serial,
             "Rr": lambda s, a: s.ribbon_type, "Rco": self._rco, "Rlr": self._rlr,
             "Rse": self._rse, "Ss": self._ss, "Si": self._si, "Sis": self._sis,
@@ -193,14 +140,29 @@ class SimulatedPrinter:
 
     # --- the USB side -------------------------------------------------------------------
 
+    def plugged_in(self) -> bool:
+        """Whether the printer is on the bus (its cable may have been pulled)."""
+        return not self._unplugged and not self.store.read().unplugged
+
     def power_on(self) -> None:
-        """Reconnect the chip of a card left at the contact station by an earlier run."""
-        card = self.store.read().card
-        if card and card["position"] == "contact_station":
+        """Reconnect the chip of a card left at an encoder station by an earlier run."""
+        state = self.store.read()
+        if state.profile != self.profile.name or not self.store.exists():
+            with self.store.locked() as fresh:
+                if not self.store.exists():
+                    fresh.ribbon_left = self.profile.ribbon_prints(fresh.ribbon_type)
+                fresh.profile = self.profile.name
+        card = state.card
+        if card and card["position"] in CHIP_POSITIONS:
             self._chip_insert(card["serial"], card["card_no"])
 
     def receive(self, data: bytes) -> None:
-        """Take bytes from the bulk OUT endpoint; run every whole frame among them."""
+        """Take bytes from the bulk OUT endpoint; run every whole frame among them.
+
+        Raises Unplugged when the cable is out (before or while running a frame).
+        """
+        if self._unplugged:
+            raise Unplugged
         self._buffer += data
         while self._buffer:
             start = self._buffer.find(protocol.ESC)
@@ -233,6 +195,8 @@ class SimulatedPrinter:
 
     def next_reply(self, timeout_ms: int) -> bytes | None:
         """The next reply once its mechanical time has passed, or None after timeout_ms."""
+        if self._unplugged:
+            raise Unplugged
         now = time.monotonic()
         limit = now + timeout_ms / 1000 if timeout_ms > 0 else float("inf")
         if not self._replies:
@@ -258,92 +222,148 @@ class SimulatedPrinter:
         self._replies.append((ready, text.encode("ascii") + b"\r"))
 
     def _delay(self, step: str) -> float:
-        share = STEP_SHARE.get(step.split(";", 1)[0], 0.0)
-        return self.config.time_scale * self.config.card_seconds * share
+        return self.config.time_scale * self._seconds.get(step.split(";", 1)[0], 0.0)
 
     # --- commands -----------------------------------------------------------------------
+
+    def _sync_faults(self, state: PrinterState) -> None:
+        self.faults.fired = set(state.faults_fired)
+        self.faults.cards = {int(k): v for k, v in state.cards_fed.items()}
+        if tuple(state.runtime_faults) != self._runtime:
+            self._runtime = tuple(state.runtime_faults)
+            extra = tuple(parse_rule(t) for t in self._runtime)
+            self.faults.rules = self._configured + tuple(
+                r for r in extra if r not in self._configured
+            )
 
     def _run(self, frame: bytes) -> None:
         step = protocol.command_of(frame)
         head, *args = step.split(";")
         delay = 0.0
         self._fed = False
+        self._pending_feed_fault = None
         with self.store.locked() as state:
-            self.faults.fired = set(state.faults_fired)
-            self.faults.cards = {int(k): v for k, v in state.cards_fed.items()}
-            card = state.card
-            if self._chip_in is not None and (
-                card is None or card["position"] != "contact_station"
-            ):
-                self._chip_remove()  # an operator took the card out by hand
-            try:
-                if head == "Db":
-                    self._check_ready(state, step)
-                    text = self._db(frame)
-                else:
-                    handler = self._handlers.get(head)
-                    if handler is None:
-                        raise Nack("1")
-                    if head in MECHANICAL:
-                        self._check_ready(state, step)
-                    text = handler(state, args)
-                delay = self._delay(step) + (self._delay(FEED_STEP) if self._fed else 0.0)
-            except Nack as nack:
-                text = f"NACK;{nack.code}" + (f";{nack.detail}" if nack.detail else "")
-                log.info("printer %s refused %s: %s", self.name, step, text)
-            state.faults_fired = sorted(self.faults.fired)
-            state.cards_fed = {str(k): v for k, v in self.faults.cards.items()}
+            if state.unplugged:
+                self._unplugged = True
+            else:
+                self._sync_faults(state)
+                card = state.card
+                if self._chip_in is not None and (
+                    card is None or card["position"] not in CHIP_POSITIONS
+                ):
+                    self._chip_remove()  # an operator took the card out by hand
+                try:
+                    text = self._execute(state, frame, step, head, args)
+                    delay = self._delay(step) + (self._delay(FEED_STEP) if self._fed else 0.0)
+                except Nack as nack:
+                    text = self._refusal(state, nack)
+                    log.info("printer %s refused %s: %s", self.name, step, text)
+                state.faults_fired = sorted(self.faults.fired)
+                state.cards_fed = {str(k): v for k, v in self.faults.cards.items()}
+        if self._unplugged:
+            self._buffer.clear()
+            self._replies.clear()
+            raise Unplugged
         self._reply(text, delay)
 
-    def _check_ready(self, state: PrinterState, step: str) -> None:
-        if state.card and state.card.get("jammed"):
-            raise Nack("T")
+    def _execute(
+        self, state: PrinterState, frame: bytes, step: str, head: str, args: list[str]
+    ) -> str:
+        if head == "Db":
+            self._check_ready(state, step, head)
+            return self._db(frame)
+        handler = self._handlers.get(head)
+        if handler is None:
+            raise Nack("1")
+        if head in MECHANICAL:
+            self._check_ready(state, step, head)
+        return handler(state, args)
+
+    def _refusal(self, state: PrinterState, nack: Nack) -> str:
+        """NACK in ACK/NACK mode; the status text in the other modes."""
+        text = _REFUSAL_TEXT.get((nack.code, nack.detail))
+        if state.error_mode == 4 or text is None:
+            return f"NACK;{nack.code}" + (f";{nack.detail}" if nack.detail else "")
+        return text
+
+    def _check_ready(self, state: PrinterState, step: str, head: str) -> None:
+        if state.is_jammed:
+            raise Nack("T", "double_feed" if state.card and state.card.get("extra") else "")
         if state.cover_open:
             raise Nack("C")
         card_no = state.card["card_no"] if state.card else state.cards_inserted + 1
         fault = self.faults.printer_fault(card_no, step)
-        if fault:
-            self._play_fault(state, fault)
+        feeds = state.card is None and (head in FEEDING or head == "Se")
+        if fault in ("misfeed", "double_feed"):
+            self._pending_feed_fault = fault  # played when the blank leaves the feeder
+        elif fault:
+            self._play_fault(state, fault, head, feeds=feeds)
+        if head in NEEDS_RIBBON and state.ribbon_left <= 0:
+            raise Nack("R")
 
-    def _play_fault(self, state: PrinterState, fault: str) -> None:
-        if fault == "jam":
-            if state.card:
-                state.card["jammed"] = True
-            raise Nack("T")
+    def _play_fault(self, state: PrinterState, fault: str, head: str, *, feeds: bool) -> None:
+        if fault == "disconnect":
+            state.unplugged = True
+            self._unplugged = True
+            raise Nack("1")  # never sent: the cable is out
         if fault == "cover_open":
             state.cover_open = True
             raise Nack("C")
         if fault == "ribbon_end":
             state.ribbon_left = 0
-            raise Nack("R")
-        if fault == "misfeed":
-            raise Nack("F", "misfeed")
+            if head in NEEDS_RIBBON:
+                raise Nack("R")
+            return
+        if fault == "jam":
+            if feeds:
+                self._take_blank(state)
+            if state.card:
+                state.card["jammed"] = True
+            else:
+                state.jammed = True
+            raise Nack("T")
+
+    def _take_blank(self, state: PrinterState) -> None:
+        source = state.manual_slot if state.feeder_mode == "M" else state.feeder
+        if not source:
+            raise Nack("F")
+        card_no = state.cards_inserted + 1
+        serial = source.pop(0)
+        state.cards_inserted = card_no
+        state.card = {"serial": serial, "card_no": card_no, "position": "entry"}
+        self.faults.card_fed(card_no, serial)
+        self._fed = True
 
     def _feed(self, state: PrinterState, position: str) -> None:
         """Take a blank from the feeder unless a card is already in the path, then move it."""
         if state.card is None:
-            if not state.feeder:
+            source = state.manual_slot if state.feeder_mode == "M" else state.feeder
+            if not source:
                 raise Nack("F")
             card_no = state.cards_inserted + 1
-            fault = self.faults.printer_fault(card_no, FEED_STEP)
-            if fault == "misfeed" or fault == "cover_open":
-                self._play_fault(state, fault)
-            serial = state.feeder.pop(0)
-            state.cards_inserted = card_no
-            state.card = {"serial": serial, "card_no": card_no, "position": "entry"}
-            self.faults.card_fed(card_no, serial)
-            self._fed = True
-            if fault:
-                self._play_fault(state, fault)
+            fault = self._pending_feed_fault or self.faults.printer_fault(card_no, FEED_STEP)
+            self._pending_feed_fault = None
+            if fault == "misfeed" and state.error_mode != 0:
+                raise Nack("F", "misfeed")  # in mode 0 the printer tries again by itself
+            if fault in ("cover_open", "disconnect", "ribbon_end"):
+                self._play_fault(state, fault, FEED_STEP, feeds=True)
+            self._take_blank(state)
+            if fault == "jam":
+                self._play_fault(state, fault, FEED_STEP, feeds=False)
+            if fault == "double_feed" and source and state.card is not None:
+                state.card["extra"] = [source.pop(0)]
+                state.card["jammed"] = True
+                state.cards_inserted += 1
+                raise Nack("T", "double_feed")
         self._move(state, position)
 
     def _move(self, state: PrinterState, position: str) -> None:
         if state.card is None:
             raise Nack("F")
-        if state.card["position"] == "contact_station" and position != "contact_station":
+        if state.card["position"] in CHIP_POSITIONS and position != state.card["position"]:
             self._chip_remove()
         state.card["position"] = position
-        if position == "contact_station":
+        if position in CHIP_POSITIONS:
             self.store.write(state)  # the chip is connected only once the move is on disk
             self._chip_insert(state.card["serial"], state.card["card_no"])
 
@@ -370,6 +390,8 @@ class SimulatedPrinter:
             self.chip_station.remove()
         self._chip_in = None
 
+    # --- settings and queries -----------------------------------------------------------
+
     def _pem(self, state: PrinterState, args: list[str]) -> str:
         if args not in (["0"], ["2"], ["4"]):
             raise Nack("2")
@@ -383,13 +405,21 @@ class SimulatedPrinter:
         return "OK"
 
     def _pr(self, state: PrinterState, args: list[str]) -> str:
-        if len(args) != 1 or not args[0]:
+        if len(args) != 1 or args[0] not in self.profile.ribbons:
             raise Nack("2")
         state.ribbon_type = args[0]
         return "OK"
 
     def _rco(self, state: PrinterState, args: list[str]) -> str:
-        values = {"n": state.ribbon_left, "p": state.panels_printed, "c": state.cards_inserted}
+        values = {
+            "n": state.ribbon_left,
+            "p": state.panels_printed,
+            "c": state.cards_inserted,
+            "f": len(state.feeder),
+            "h": len(state.output) - state.output_emptied,
+            "b": len(state.reject) - state.reject_emptied,
+            "k": state.cards_since_cleaning,
+        }
         if len(args) != 1 or args[0] not in values:
             raise Nack("2")
         return str(values[args[0]])
@@ -400,16 +430,29 @@ class SimulatedPrinter:
         return status_text(state)
 
     def _rse(self, state: PrinterState, args: list[str]) -> str:
+        profile = self.profile
         if args == ["o"]:
             return "OPEN" if state.cover_open else "CLOSED"
         if args == ["p"]:
             return "CARD" if state.card else "NO CARD"
+        if args == ["f"]:
+            left = len(state.feeder)
+            return "EMPTY" if not left else "LOW" if left <= profile.feeder_low else "OK"
+        if args == ["h"]:
+            held = len(state.output) - state.output_emptied
+            return "FULL" if held >= profile.output_capacity else "OK"
+        if args == ["b"]:
+            held = len(state.reject) - state.reject_emptied
+            return "FULL" if held >= profile.reject_capacity else "OK"
+        if args == ["k"]:
+            return "DUE" if state.cards_since_cleaning >= profile.cleaning_interval else "OK"
         raise Nack("2")
 
+    # --- card moves ---------------------------------------------------------------------
+
     def _ss(self, state: PrinterState, args: list[str]) -> str:
-        if state.ribbon_left <= 0:
-            raise Nack("R")
-        if state.card is None and not state.feeder:
+        source = state.manual_slot if state.feeder_mode == "M" else state.feeder
+        if state.card is None and not source:
             raise Nack("F")
         if state.card is None:
             self._panels.clear()
@@ -424,6 +467,8 @@ class SimulatedPrinter:
         return "OK"
 
     def _sic(self, state: PrinterState, args: list[str]) -> str:
+        if "contactless" not in self.profile.encoder_stations:
+            raise Nack("1")
         self._feed(state, "contactless_station")
         return "OK"
 
@@ -445,18 +490,21 @@ class SimulatedPrinter:
         return "OK"
 
     def _se(self, state: PrinterState, args: list[str]) -> str:
-        if state.ribbon_left <= 0:
-            raise Nack("R")
+        if len(state.output) - state.output_emptied >= self.profile.output_capacity:
+            raise Nack("T", "output_full")
         self._feed(state, "print_head")
         printed = len(self._panels)
         self._leave(state, "output", printed)
         state.ribbon_left -= 1
         state.panels_printed += printed
+        state.cards_since_cleaning += 1
         return "OK"
 
     def _ser(self, state: PrinterState, args: list[str]) -> str:
         if state.card is None:
             raise Nack("F")
+        if len(state.reject) - state.reject_emptied >= self.profile.reject_capacity:
+            raise Nack("T", "reject_full")
         self._leave(state, "reject", 0)
         return "OK"
 
@@ -474,90 +522,11 @@ class SimulatedPrinter:
         card = state.card
         if card is None:
             raise Nack("F")
-        if card["position"] == "contact_station":
+        if card["position"] in CHIP_POSITIONS:
             self._chip_remove()
         image_path = self.store.dir / where / f"{card['card_no']:04d}-{card['serial']}.png"
-        self._face(printed).save_png(image_path)
+        save_face(received_panels(self._panels if printed else {}), image_path)
         entry = {"serial": card["serial"], "card_no": card["card_no"], "image": str(image_path)}
         getattr(state, where).append(entry)
         state.card = None
         self._panels.clear()
-
-    def _face(self, printed: int) -> _Face:
-        images = _blank_panels()
-        if printed:
-            for panel, (levels, data) in self._panels.items():
-                images[panel] = protocol.decode_panel(panel, levels, data)
-        return _Face(CardPanels(**images))
-
-
-class _Face:
-    def __init__(self, panels: CardPanels) -> None:
-        self.panels = panels
-
-    def save_png(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        panels_to_face(self.panels).save(path, format="PNG", compress_level=1)
-
-
-def status_text(state: PrinterState) -> str:
-    """The printer's answer to ``Rlr;p``."""
-    if state.card and state.card.get("jammed"):
-        return "ERR JAM"
-    if state.cover_open:
-        return "ERR COVER"
-    if state.ribbon_left <= 0:
-        return "ERR RIBBON"
-    if state.card is None and not state.feeder:
-        return "NO CARD"
-    return "OK"
-
-
-# --- operator actions on a simulated printer --------------------------------------------
-
-
-def load_feeder(state_dir: Path, printer_name: str, serials: list[str]) -> int:
-    """Put blanks (known by their chip serials) into the feeder; returns how many it holds."""
-    with StateFile(state_dir, printer_name).locked() as state:
-        if len(state.feeder) + len(serials) > FEEDER_CAPACITY:
-            raise InputError(
-                f"the feeder of printer {printer_name} holds {FEEDER_CAPACITY} blanks; it has "
-                f"{len(state.feeder)}, so {len(serials)} more do not fit"
-            )
-        state.feeder.extend(serials)
-        return len(state.feeder)
-
-
-def ejected_cards(state_dir: Path, printer_name: str) -> list[dict[str, Any]]:
-    """Cards in the output hopper, oldest first: serial, card_no, image (PNG path)."""
-    return list(StateFile(state_dir, printer_name).read().output)
-
-
-def rejected_cards(state_dir: Path, printer_name: str) -> list[dict[str, Any]]:
-    """Cards in the reject box, oldest first: serial, card_no, image (PNG path)."""
-    return list(StateFile(state_dir, printer_name).read().reject)
-
-
-def read_state(state_dir: Path, printer_name: str) -> PrinterState:
-    return StateFile(state_dir, printer_name).read()
-
-
-def set_cover(state_dir: Path, printer_name: str, *, open_: bool) -> None:
-    with StateFile(state_dir, printer_name).locked() as state:
-        state.cover_open = open_
-
-
-def clear_jam(state_dir: Path, printer_name: str) -> str | None:
-    """Take the card out of the path by hand; returns its serial (None if there was none)."""
-    with StateFile(state_dir, printer_name).locked() as state:
-        card = state.card
-        if card is None:
-            return None
-        state.removed.append({"serial": card["serial"], "card_no": card["card_no"]})
-        state.card = None
-        return str(card["serial"])
-
-
-def replace_ribbon(state_dir: Path, printer_name: str, prints: int = RIBBON_PRINTS) -> None:
-    with StateFile(state_dir, printer_name).locked() as state:
-        state.ribbon_left = prints

@@ -4,7 +4,9 @@
 ordinary ``usb.core.Device``: a printer-class interface (7/1/2) with one bulk OUT
 (0x01) and one bulk IN (0x82) endpoint, string descriptors for the manufacturer,
 product and serial. Bulk writes go to the simulated printer; bulk reads return its
-replies. The driver above cannot tell it from a real printer.
+replies. The driver above cannot tell it from a real printer, down to a pulled cable:
+an unplugged simulated printer is not enumerated, and a transfer to it fails with the
+same ``USBError`` (ENODEV, LIBUSB_ERROR_NO_DEVICE) libusb raises for a real one.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ import usb.backend
 import usb.core
 
 from printstation.config import SimulatorConfig
+from printstation.drivers.profiles import PrinterProfile
 from printstation.sim.faults import FaultPlan
-from printstation.sim.printer import ChipStationLike, SimulatedPrinter
+from printstation.sim.printer import ChipStationLike, SimulatedPrinter, Unplugged
 
 VENDOR_ID = 0x0F49
 PRODUCT_ID = 0x0A00
@@ -34,6 +37,13 @@ GET_DESCRIPTOR = 0x06
 LANGID_EN_US = 0x0409
 MANUFACTURER = "Evolis"
 PRODUCT = "Zenius"
+_LIBUSB_ERROR_NO_DEVICE = -4
+
+
+def _no_device() -> usb.core.USBError:
+    return usb.core.USBError(
+        "No such device (it may have been disconnected)", _LIBUSB_ERROR_NO_DEVICE, errno.ENODEV
+    )
 
 
 @dataclass
@@ -102,17 +112,21 @@ class _EndpointDescriptor:
 class SimulatedUsbBackend(usb.backend.IBackend):  # type: ignore[misc]
     """One simulated printer on its own USB bus."""
 
-    def __init__(self, printer: SimulatedPrinter, *, product_id: int = PRODUCT_ID) -> None:
+    def __init__(self, printer: SimulatedPrinter, *, product_id: int | None = None) -> None:
         super().__init__()
         self.printer = printer
-        self._device = _DeviceDescriptor(idProduct=product_id)
+        if product_id is None:
+            ids = printer.profile.product_ids
+            product_id = ids[0] if ids else PRODUCT_ID
+        self._device = _DeviceDescriptor(idVendor=printer.profile.vendor_id, idProduct=product_id)
         self._strings = {1: MANUFACTURER, 2: PRODUCT, 3: printer.serial}
         self._configuration = 0
         self._claimed: set[int] = set()
         self._open = False
 
     def enumerate_devices(self) -> Any:
-        yield self._device
+        if self.printer.plugged_in():
+            yield self._device
 
     def get_device_descriptor(self, dev: Any) -> _DeviceDescriptor:
         return self._device
@@ -190,14 +204,20 @@ class SimulatedUsbBackend(usb.backend.IBackend):  # type: ignore[misc]
         if ep != EP_OUT:
             raise usb.core.USBError("Pipe error", errno.EPIPE)
         payload = data.tobytes() if isinstance(data, array.array) else bytes(data)
-        self.printer.receive(payload)
+        try:
+            self.printer.receive(payload)
+        except Unplugged:
+            raise _no_device() from None
         return len(payload)
 
     def bulk_read(self, dev_handle: Any, ep: int, intf: int, buff: Any, timeout: int) -> int:
         self._check_claimed(intf)
         if ep != EP_IN:
             raise usb.core.USBError("Pipe error", errno.EPIPE)
-        reply = self.printer.next_reply(timeout)
+        try:
+            reply = self.printer.next_reply(timeout)
+        except Unplugged:
+            raise _no_device() from None
         if reply is None:
             raise usb.core.USBTimeoutError("Operation timed out", -7, errno.ETIMEDOUT)
         size = min(len(reply), len(buff) * buff.itemsize)
@@ -237,6 +257,7 @@ def simulated_backend(
     config: SimulatorConfig | None = None,
     *,
     chip_station: ChipStationLike | None = None,
+    profile: PrinterProfile | None = None,
 ) -> SimulatedUsbBackend:
     """The USB backend of the simulated printer ``name``, its chip station on vpcd.
 
@@ -251,6 +272,6 @@ def simulated_backend(
             config.vpcd_host, config.vpcd_port, Path(state_dir) / "chips", faults=faults
         )
     printer = SimulatedPrinter(
-        name, Path(state_dir), config, chip_station=chip_station, faults=faults
+        name, Path(state_dir), config, chip_station=chip_station, faults=faults, profile=profile
     )
     return SimulatedUsbBackend(printer)

@@ -1,0 +1,142 @@
+"""Printer profiles: what a model can do, as data (``config/printer-profiles.toml``).
+
+A profile names the model's USB ids, the capacity of its feeder, output hopper and
+reject box, the ribbons it takes (and how many prints each gives), its encoder
+stations, when it asks for cleaning, and its mechanical timings. The driver uses a
+profile to turn raw readings into warnings; the simulated printer behaves like one.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from printstation.config import PRODUCT_CONFIG_DIR
+from printstation.errors import ConfigError
+
+PROFILES_PATH = PRODUCT_CONFIG_DIR / "printer-profiles.toml"
+DEFAULT_PROFILE = "zenius-expert"
+#: The steps of one card whose timings make up a card's time (feed, encode, print, eject).
+CARD_STEPS = ("feed", "Sis", "Sr", "Db", "Db", "Db", "Db", "Db", "Se")
+ENCODER_STATIONS = frozenset({"contact", "contactless"})
+
+
+@dataclass(frozen=True)
+class PrinterProfile:
+    name: str
+    model: str
+    vendor_id: int
+    #: Product ids this profile covers; empty: any product of the vendor.
+    product_ids: tuple[int, ...] = ()
+    feeder_capacity: int = 100
+    feeder_low: int = 10
+    output_capacity: int = 50
+    reject_capacity: int = 20
+    encoder_stations: tuple[str, ...] = ("contact",)
+    default_ribbon: str = "ymcko"
+    ribbon_low: int = 20
+    cleaning_interval: int = 1000
+    #: Ribbon type -> prints a new ribbon gives.
+    ribbons: dict[str, int] = field(default_factory=dict)
+    #: Step (``feed``, ``Sis``, ``Db``, ``Se``...) -> seconds at real speed.
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def supports(self, feature: str) -> bool:
+        """``contact`` / ``contactless`` encoding, or a ribbon type such as ``ymcko``."""
+        return feature in self.encoder_stations or feature in self.ribbons
+
+    def ribbon_prints(self, ribbon: str | None = None) -> int:
+        return self.ribbons.get(ribbon or self.default_ribbon, 0)
+
+    def matches(self, vendor_id: int, product_id: int | None) -> bool:
+        if vendor_id != self.vendor_id:
+            return False
+        return not self.product_ids or product_id in self.product_ids
+
+    @property
+    def card_seconds(self) -> float:
+        """One card's mechanical time at real speed, the sum of CARD_STEPS."""
+        return sum(self.timings.get(step, 0.0) for step in CARD_STEPS)
+
+
+def _profile(name: str, raw: dict[str, Any], where: str) -> PrinterProfile:
+    try:
+        stations = tuple(str(s) for s in raw.get("encoder_stations", ("contact",)))
+        unknown = set(stations) - ENCODER_STATIONS
+        if unknown:
+            raise ConfigError(f"profile {name}: unknown encoder station {sorted(unknown)}")
+        return PrinterProfile(
+            name=name,
+            model=str(raw["model"]),
+            vendor_id=int(raw["vendor_id"]),
+            product_ids=tuple(int(p) for p in raw.get("product_ids", ())),
+            feeder_capacity=int(raw.get("feeder_capacity", 100)),
+            feeder_low=int(raw.get("feeder_low", 10)),
+            output_capacity=int(raw.get("output_capacity", 50)),
+            reject_capacity=int(raw.get("reject_capacity", 20)),
+            encoder_stations=stations,
+            default_ribbon=str(raw.get("default_ribbon", "ymcko")),
+            ribbon_low=int(raw.get("ribbon_low", 20)),
+            cleaning_interval=int(raw.get("cleaning_interval", 1000)),
+            ribbons={str(k): int(v) for k, v in raw.get("ribbons", {}).items()},
+            timings={str(k): float(v) for k, v in raw.get("timings", {}).items()},
+        )
+    except KeyError as exc:
+        raise ConfigError(f"profile {name}: missing key {exc.args[0]!r}", where=where) from None
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"profile {name}: {exc}", where=where) from None
+
+
+def parse_profiles(
+    data: dict[str, Any], where: str = "printer profiles"
+) -> dict[str, PrinterProfile]:
+    tables = data.get("profiles", {})
+    if not isinstance(tables, dict) or not tables:
+        raise ConfigError("no [profiles.NAME] tables", where=where)
+    return {name: _profile(name, raw, where) for name, raw in tables.items()}
+
+
+def load_profiles(path: Path | None = None) -> dict[str, PrinterProfile]:
+    """Profiles by name, from ``path`` or the product's ``config/printer-profiles.toml``."""
+    return _load(Path(path or PROFILES_PATH).resolve())
+
+
+@cache
+def _load(path: Path) -> dict[str, PrinterProfile]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("printer profiles not found", where=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", where=str(path)) from None
+    return parse_profiles(data, str(path))
+
+
+def get_profile(name: str = DEFAULT_PROFILE) -> PrinterProfile:
+    profiles = load_profiles()
+    if name not in profiles:
+        known = ", ".join(sorted(profiles))
+        raise ConfigError(f"no printer profile named {name!r} (known: {known})")
+    return profiles[name]
+
+
+def profile_for_usb(vendor_id: int, product_id: int | None) -> PrinterProfile | None:
+    """The most specific profile for a USB device: one naming its product, else the vendor's."""
+    candidates = [p for p in load_profiles().values() if p.matches(vendor_id, product_id)]
+    candidates.sort(key=lambda p: not p.product_ids)
+    return candidates[0] if candidates else None
+
+
+def profile_for_model(model: str) -> PrinterProfile | None:
+    """The profile whose model name the printer reports (``Rtp``)."""
+    for profile in load_profiles().values():
+        if profile.model.lower() == model.strip().lower():
+            return profile
+    return None
+
+
+def known_vendor_ids() -> frozenset[int]:
+    return frozenset(p.vendor_id for p in load_profiles().values())
