@@ -1,22 +1,27 @@
 """The e-KTP chip: its file profile, the bytes each file holds, and personalisation.
 
 ``build_files`` turns an approved record and its media into file contents that fit
-the chip; ``personalise`` writes them through an encoder and reads every file back;
-``read_serial`` identifies the blank; ``read_files`` reads an issued chip. The APDUs
-and the file formats are described in docs/chip.md.
+the chip, signed by the station's document signer (EF 6FF6); ``personalise`` writes
+them through an encoder, reads every file back and checks its hash, then locks the
+chip; ``read_serial`` identifies the blank; ``read_card`` reads an issued chip. The
+APDUs and the file formats are described in docs/chip.md.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from printstation.chip_tlv import encode_biodata, encode_capabilities
 from printstation.errors import ChipError, ChipVerificationFailed
 from printstation.records import CardRecord, EnrolmentMedia
+
+if TYPE_CHECKING:
+    from printstation.pki import Signer
 
 MF = 0x3F00
 DF_EKTP = 0x7F0A
@@ -28,7 +33,7 @@ EF_MINUTIAE_1 = 0x6FF4
 EF_MINUTIAE_2 = 0x6FF5
 EF_SECURITY = 0x6FF6
 DEFAULT_CAPACITY = 8192
-#: Bytes kept free for the signed security object (EF 6FF6) written later.
+#: Bytes kept for the signed security object (EF 6FF6).
 SECURITY_RESERVE = 1536
 
 FILE_NAMES: dict[int, str] = {
@@ -41,10 +46,16 @@ FILE_NAMES: dict[int, str] = {
     EF_SECURITY: "security object",
 }
 PROFILE_FILES = tuple(FILE_NAMES)
+#: The files the security object signs (all but itself).
+DATA_FILES = tuple(fid for fid in PROFILE_FILES if fid != EF_SECURITY)
 MINUTIAE_FILES = (EF_MINUTIAE_1, EF_MINUTIAE_2)
 
 #: Photo on the chip: at most this size (3:4, as on the card), JPEG quality searched.
 PHOTO_SIZE = (150, 200)
+#: Below this size a photo no longer identifies its holder: the job fails instead.
+PHOTO_MIN_SIZE = (90, 120)
+#: Each step down in resolution keeps this share of the width and height.
+PHOTO_SIZE_STEP = 0.9
 PHOTO_QUALITY_MAX = 90
 PHOTO_QUALITY_FLOOR = 25
 #: Signature on the chip: 1-bit PNG of the ink's bounding box, at most this size.
@@ -58,7 +69,11 @@ SW_WRONG_LENGTH = 0x6700
 SW_FILE_NOT_FOUND = 0x6A82
 SW_NOT_ENOUGH_MEMORY = 0x6A84
 SW_FILE_EXISTS = 0x6A89
+SW_LOCKED = 0x6985
 GET_SERIAL = bytes.fromhex("00CA010100")
+#: Proprietary end of personalisation: afterwards the chip refuses writes (6985).
+LOCK = bytes.fromhex("80F00000")
+LCS_OPERATIONAL = 0x05
 DESCRIPTOR_EF = 0x01
 DESCRIPTOR_DF = 0x38
 MAX_OFFSET = 0x7FFF
@@ -80,10 +95,48 @@ class Encoder(Protocol):
 
 
 @dataclass(frozen=True)
+class ChipProfile:
+    """The chip as configured: its layout, capacity and the photo's limits."""
+
+    name: str = "ektp"
+    df: int = DF_EKTP
+    files: tuple[int, ...] = PROFILE_FILES
+    capacity: int = DEFAULT_CAPACITY
+    security_reserve: int = SECURITY_RESERVE
+    photo_size: tuple[int, int] = PHOTO_SIZE
+    photo_min_size: tuple[int, int] = PHOTO_MIN_SIZE
+    photo_quality_max: int = PHOTO_QUALITY_MAX
+    photo_quality_floor: int = PHOTO_QUALITY_FLOOR
+
+
+PROFILES: dict[str, ChipProfile] = {"ektp": ChipProfile()}
+
+
+def chip_profile(name: str = "ektp", capacity: int | None = None) -> ChipProfile:
+    """The named profile (``[chip] profile``), with the configured capacity."""
+    base = PROFILES.get(name)
+    if base is None:
+        raise ChipError(f"unknown chip profile {name!r}: known are {', '.join(PROFILES)}")
+    if capacity is None or capacity == base.capacity:
+        return base
+    return ChipProfile(**{**base.__dict__, "capacity": capacity})
+
+
+@dataclass(frozen=True)
 class PersonalisationResult:
     serial: str
     apdus: int
     bytes_written: int
+    locked: bool = False
+
+
+@dataclass
+class ChipContent:
+    """What a reader finds on a chip: its serial, its files and whether it is locked."""
+
+    serial: str
+    files: dict[int, bytes] = field(default_factory=dict)
+    locked: bool = False
 
 
 def file_label(fid: int) -> str:
@@ -93,35 +146,61 @@ def file_label(fid: int) -> str:
 # --- content ----------------------------------------------------------------------------
 
 
-def compress_photo(photo: bytes, budget: int) -> bytes:
-    """The photo as the best-quality JPEG within ``budget`` bytes, not below the floor."""
+def _photo_sizes(profile: ChipProfile) -> list[tuple[int, int]]:
+    sizes = [profile.photo_size]
+    width, height = profile.photo_size
+    while True:
+        width, height = int(width * PHOTO_SIZE_STEP), int(height * PHOTO_SIZE_STEP)
+        if width < profile.photo_min_size[0] or height < profile.photo_min_size[1]:
+            break
+        sizes.append((width, height))
+    if sizes[-1] != profile.photo_min_size:
+        sizes.append(profile.photo_min_size)
+    return sizes
+
+
+def compress_photo(photo: bytes, budget: int, profile: ChipProfile | None = None) -> bytes:
+    """The photo as a JPEG within ``budget`` bytes: best quality first, then smaller.
+
+    The JPEG quality is searched (binary search) from the profile's maximum down to its
+    floor at full size; if even the floor does not fit, the resolution steps down to
+    the profile's minimum. Below both floors the photo would be useless: ChipError.
+    """
+    profile = profile or PROFILES["ektp"]
     try:
-        image: Image.Image = ImageOps.exif_transpose(Image.open(io.BytesIO(photo))).convert("RGB")
+        original = ImageOps.exif_transpose(Image.open(io.BytesIO(photo))).convert("RGB")
     except (UnidentifiedImageError, OSError) as exc:
         raise ChipError(f"the photo cannot be read: {exc}") from exc
-    image.thumbnail(PHOTO_SIZE, Image.Resampling.LANCZOS)
 
-    def encode(quality: int) -> bytes:
-        out = io.BytesIO()
-        image.save(out, "JPEG", quality=quality, optimize=True, subsampling=2)
-        return out.getvalue()
+    smallest = 0
+    for size in _photo_sizes(profile):
+        image = original.copy()
+        image.thumbnail(size, Image.Resampling.LANCZOS)
 
-    best: bytes | None = None
-    low, high = PHOTO_QUALITY_FLOOR, PHOTO_QUALITY_MAX
-    while low <= high:
-        quality = (low + high) // 2
-        candidate = encode(quality)
-        if len(candidate) <= budget:
-            best, low = candidate, quality + 1
-        else:
-            high = quality - 1
-    if best is None:
-        smallest = len(encode(PHOTO_QUALITY_FLOOR))
-        raise ChipError(
-            f"the photo does not fit the chip: {smallest} bytes at JPEG quality "
-            f"{PHOTO_QUALITY_FLOOR}, {budget} bytes left for it"
-        )
-    return best
+        def encode(quality: int, image: Image.Image = image) -> bytes:
+            out = io.BytesIO()
+            image.save(out, "JPEG", quality=quality, optimize=True, subsampling=2)
+            return out.getvalue()
+
+        floor = encode(profile.photo_quality_floor)
+        smallest = len(floor)
+        if smallest > budget:
+            continue
+        best, low, high = floor, profile.photo_quality_floor + 1, profile.photo_quality_max
+        while low <= high:
+            quality = (low + high) // 2
+            candidate = encode(quality)
+            if len(candidate) <= budget:
+                best, low = candidate, quality + 1
+            else:
+                high = quality - 1
+        return best
+    width, height = profile.photo_min_size
+    raise ChipError(
+        f"the photo does not fit the chip: {smallest} bytes at JPEG quality "
+        f"{profile.photo_quality_floor} and {width}x{height}, {budget} bytes left for it; "
+        "re-take a plainer photo (even background) or use a larger chip profile"
+    )
 
 
 def compress_signature(signature: bytes, budget: int = SIGNATURE_BUDGET) -> bytes:
@@ -153,13 +232,17 @@ def build_files(
     media: EnrolmentMedia,
     capacity: int = DEFAULT_CAPACITY,
     *,
-    security_reserve: int = SECURITY_RESERVE,
+    signer: Signer | None = None,
+    security_reserve: int | None = None,
+    profile: ChipProfile | None = None,
 ) -> dict[int, bytes]:
     """The content of each EF of DF 7F0A for one card; the photo takes what is left.
 
-    EF 6FF6 (security object) is not built here, but ``security_reserve`` bytes are
-    kept free for it.
+    With a ``signer`` EF 6FF6 holds the security object signing every other file;
+    without one it is left out (the chip is then not signed), its room still kept.
     """
+    profile = profile or chip_profile(capacity=capacity)
+    reserve = profile.security_reserve if security_reserve is None else security_reserve
     if len(media.fingerprints) > len(MINUTIAE_FILES):
         raise ChipError(
             f"the chip holds {len(MINUTIAE_FILES)} fingerprint templates, "
@@ -172,11 +255,23 @@ def build_files(
         files[fid] = finger.template
     files[EF_SIGNATURE] = compress_signature(media.signature)
     fids = [EF_CAPABILITIES, EF_PHOTO, *files]
-    files[EF_CAPABILITIES] = encode_capabilities(capacity, fids)
-    budget = capacity - security_reserve - sum(len(v) for v in files.values())
+    if signer is not None:
+        fids.append(EF_SECURITY)
+    files[EF_CAPABILITIES] = encode_capabilities(profile.capacity, fids)
+    budget = profile.capacity - reserve - sum(len(v) for v in files.values())
     if budget <= 0:
-        raise ChipError(f"no room for the photo on a {capacity}-byte chip")
-    files[EF_PHOTO] = compress_photo(media.photo, budget)
+        raise ChipError(f"no room for the photo on a {profile.capacity}-byte chip")
+    files[EF_PHOTO] = compress_photo(media.photo, budget, profile)
+    if signer is not None:
+        from printstation.security_object import build_security_object
+
+        sod = build_security_object(files, signer)
+        if len(sod) > reserve + budget - len(files[EF_PHOTO]):
+            raise ChipError(
+                f"the security object takes {len(sod)} bytes, more than the {reserve} "
+                "kept for it: use a signer certificate with a smaller key (EC P-256)"
+            )
+        files[EF_SECURITY] = sod
     return dict(sorted(files.items()))
 
 
@@ -184,6 +279,13 @@ def build_files(
 
 
 def _check(encoder: Encoder, sw: int, doing: str, *allowed: int) -> None:
+    if sw == SW_LOCKED and sw not in allowed:
+        raise ChipError(
+            f"the chip in reader {encoder.reader_name!r} refused {doing} (SW 6985): "
+            "it is locked, personalised before; reject the card",
+            where=encoder.reader_name,
+            sw=sw,
+        )
     if sw != SW_OK and sw not in allowed:
         raise ChipError(
             f"the chip in reader {encoder.reader_name!r} refused {doing} (SW {sw:04X})",
@@ -303,11 +405,36 @@ def _select_df(encoder: Encoder, create: bool) -> None:
         create_file(encoder, DF_EKTP, None)
 
 
-def personalise(encoder: Encoder, files: dict[int, bytes]) -> PersonalisationResult:
-    """Write ``files`` into DF 7F0A of the chip in the encoder and verify each one.
+def _first_difference(back: bytes, content: bytes) -> int:
+    return next(
+        (i for i, (a, b) in enumerate(zip(back, content, strict=False)) if a != b),
+        min(len(back), len(content)),
+    )
 
-    Raises ChipError when the chip refuses a command (e.g. full: 6A84) and
-    ChipVerificationFailed when a file reads back different from what was written.
+
+def lock(encoder: Encoder) -> None:
+    """End personalisation (LOCK ``80 F0 00 00``): the chip refuses writes from now on."""
+    _, sw = encoder.transmit(LOCK)
+    _check(encoder, sw, "LOCK (end of personalisation)")
+
+
+def read_locked(encoder: Encoder) -> bool:
+    """Whether DF 7F0A is locked: its FCP life-cycle byte (8A) says operational (05)."""
+    data, sw = encoder.transmit(_apdu(0x00, 0xA4, 0x00, 0x04, DF_EKTP.to_bytes(2, "big"), 256))
+    _check(encoder, sw, f"SELECT DF {DF_EKTP:04X}", SW_FILE_NOT_FOUND)
+    pos = data.find(b"\x8a\x01")
+    return sw == SW_OK and pos >= 0 and data[pos + 2 : pos + 3] == bytes([LCS_OPERATIONAL])
+
+
+def personalise(
+    encoder: Encoder, files: dict[int, bytes], *, lock_chip: bool = True
+) -> PersonalisationResult:
+    """Write ``files`` into DF 7F0A of the chip in the encoder, check each, then lock it.
+
+    Every file is read back and its SHA-256 compared with what was written before the
+    next one starts; only a chip whose every file checked is locked. Raises ChipError
+    when the chip refuses a command (full: 6A84; locked: 6985) and
+    ChipVerificationFailed when a file reads back different or the lock did not hold.
     """
     start = encoder.apdu_count
     serial = read_serial(encoder)
@@ -328,17 +455,23 @@ def personalise(encoder: Encoder, files: dict[int, bytes]) -> PersonalisationRes
         update_binary(encoder, fid, content)
         written += len(content)
         back = read_binary(encoder, fid, len(content))
-        if back != content:
-            at = next(
-                (i for i, (a, b) in enumerate(zip(back, content, strict=False)) if a != b),
-                min(len(back), len(content)),
-            )
+        if hashlib.sha256(back).digest() != hashlib.sha256(content).digest():
             raise ChipVerificationFailed(
                 f"{file_label(fid)} on chip {serial} reads back different from what was "
-                f"written (first difference at byte {at}): reject the card",
+                f"written (first difference at byte {_first_difference(back, content)}): "
+                "reject the card",
                 where=encoder.reader_name,
             )
-    return PersonalisationResult(serial, encoder.apdu_count - start, written)
+    locked = False
+    if lock_chip:
+        lock(encoder)
+        if not read_locked(encoder):
+            raise ChipVerificationFailed(
+                f"chip {serial} accepted LOCK but does not report itself locked: reject the card",
+                where=encoder.reader_name,
+            )
+        locked = True
+    return PersonalisationResult(serial, encoder.apdu_count - start, written, locked)
 
 
 def read_files(encoder: Encoder) -> dict[int, bytes]:
@@ -350,3 +483,10 @@ def read_files(encoder: Encoder) -> dict[int, bytes]:
         if size is not None:
             out[fid] = read_binary(encoder, fid, size)
     return out
+
+
+def read_card(encoder: Encoder) -> ChipContent:
+    """Serial, files and lock state of the chip in the encoder (nothing is written)."""
+    serial = read_serial(encoder)
+    files = read_files(encoder)
+    return ChipContent(serial, files, read_locked(encoder))

@@ -122,8 +122,25 @@ def test_a_smaller_chip_gets_a_smaller_photo() -> None:
 
 
 def test_photo_below_the_quality_floor_is_refused() -> None:
-    with pytest.raises(ChipError, match="photo does not fit"):
-        chip.build_files(make_record(), make_media(), capacity=3600)
+    with pytest.raises(ChipError, match=r"photo does not fit.*quality 25 and 90x120"):
+        chip.build_files(make_record(), make_media(), capacity=3400)
+
+
+def test_photo_steps_down_in_resolution_before_failing() -> None:
+    files = chip.build_files(make_record(), make_media(), capacity=3600)
+    photo = Image.open(io.BytesIO(files[chip.EF_PHOTO]))
+    assert photo.size[0] < chip.PHOTO_SIZE[0]
+    assert photo.size[0] >= chip.PHOTO_MIN_SIZE[0]
+    assert sum(len(v) for v in files.values()) <= 3600 - chip.SECURITY_RESERVE
+
+
+def test_profile_carries_the_configured_capacity() -> None:
+    profile = chip.chip_profile("ektp", 16384)
+    assert profile.capacity == 16384
+    assert profile.df == chip.DF_EKTP
+    assert chip.chip_profile("ektp") is chip.PROFILES["ektp"]
+    with pytest.raises(ChipError, match="unknown chip profile"):
+        chip.chip_profile("passport")
 
 
 def test_signature_is_a_small_one_bit_png() -> None:
@@ -182,7 +199,8 @@ def test_personalise_then_read_back(extended: bool) -> None:
     assert result.serial == "201811000001"
     assert result.bytes_written == sum(len(v) for v in files.values())
     assert chip.read_files(encoder) == files
-    assert result.apdus == (22 if extended else 66)
+    assert result.locked
+    assert result.apdus == (24 if extended else 68)
 
 
 def test_a_full_chip_is_a_chip_error() -> None:

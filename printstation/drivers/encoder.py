@@ -29,6 +29,10 @@ EXTENDED_MAX_DATA = 65535
 EXTENDED_MAX_RESPONSE = 65536
 #: A GET RESPONSE chain longer than this is a misbehaving chip, not data.
 MAX_RESPONSE_CHAIN = 512
+#: SELECT MF (no answer data) as an extended APDU: harmless, and it proves that the
+#: reader and the chip both take an extended Lc before the encoder relies on it.
+EXTENDED_PROBE = bytes.fromhex("00A4000C0000023F00")
+SW_OK = 0x9000
 
 
 def atr_historical_bytes(atr: bytes) -> bytes:
@@ -186,7 +190,21 @@ class PcscEncoder:
         except (SmartcardException, CardConnectionException) as exc:
             raise self._convert(exc, "connecting") from exc
         self._connection = connection
-        self.extended = atr_declares_extended(self.atr)
+        self.extended = atr_declares_extended(self.atr) and self._extended_works()
+
+    def _extended_works(self) -> bool:
+        """Whether an extended command goes through, as the ATR claims.
+
+        A reader or chip that cannot take it answers 6700 (or pcscd refuses the
+        buffer); either way the encoder then stays with short APDUs.
+        """
+        try:
+            _, sw = self._raw(EXTENDED_PROBE)
+        except NoCardInReader:
+            raise
+        except EncoderError:
+            return False
+        return sw == SW_OK
 
     def disconnect(self) -> None:
         connection, self._connection = self._connection, None

@@ -12,6 +12,10 @@ What the chip understands (CLA 00; details in docs/chip.md):
 - UPDATE BINARY ``00 D6`` and READ BINARY ``00 B0``, offset in P1 P2 (15 bits).
 - GET DATA ``00 CA 01 01``: the chip serial, ASCII.
 - GET RESPONSE ``00 C0``: data left over after a ``61xx``.
+- LOCK ``80 F0 00 00`` (proprietary, end of personalisation): the chip leaves its
+  personalisation state for good; from then on CREATE FILE and UPDATE BINARY answer
+  ``6985``. The FCP's life-cycle byte (tag ``8A``) is ``03`` (initialisation) before,
+  ``05`` (operational, activated) after. The state is kept with the chip's files.
 
 Short and extended APDUs are both accepted unless the chip is made short-only.
 """
@@ -45,6 +49,10 @@ SW_FILE_EXISTS = 0x6A89
 SW_WRONG_OFFSET = 0x6B00
 SW_WRONG_INS = 0x6D00
 SW_WRONG_CLA = 0x6E00
+CLA_PROPRIETARY = 0x80
+INS_LOCK = 0xF0
+LCS_INITIALISATION = 0x03
+LCS_OPERATIONAL = 0x05
 
 
 @dataclass(frozen=True)
@@ -139,13 +147,13 @@ class FileNode:
     def size(self) -> int:
         return len(self.data)
 
-    def fcp(self) -> bytes:
+    def fcp(self, lifecycle: int = LCS_OPERATIONAL) -> bytes:
         body = bytearray()
         if not self.is_df:
             body += b"\x80\x02" + self.size.to_bytes(2, "big")
         body += bytes([0x82, 0x01, DESCRIPTOR_DF if self.is_df else DESCRIPTOR_EF])
         body += b"\x83\x02" + self.fid.to_bytes(2, "big")
-        body += b"\x8a\x01\x05"  # life cycle: operational, activated
+        body += bytes([0x8A, 0x01, lifecycle])
         return bytes([0x62, len(body)]) + bytes(body)
 
     def to_json(self) -> dict[str, Any]:
@@ -192,6 +200,7 @@ class VirtualChip:
         self.capacity = capacity
         self.path = path
         self.extended = extended
+        self.locked = False
         self.mf = FileNode(MF_FID, True)
         self.current_df = self.mf
         self.current_ef: FileNode | None = None
@@ -204,6 +213,7 @@ class VirtualChip:
     def _load(self, path: Path) -> None:
         raw = json.loads(path.read_text(encoding="utf-8"))
         self.capacity = int(raw.get("capacity", self.capacity))
+        self.locked = bool(raw.get("locked", False))
         self.mf = FileNode.from_json(raw["mf"])
         self.current_df = self.mf
 
@@ -211,7 +221,12 @@ class VirtualChip:
         if self.path is None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        raw = {"serial": self.serial, "capacity": self.capacity, "mf": self.mf.to_json()}
+        raw = {
+            "serial": self.serial,
+            "capacity": self.capacity,
+            "locked": self.locked,
+            "mf": self.mf.to_json(),
+        }
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(raw, indent=1), encoding="utf-8")
         os.replace(tmp, self.path)
@@ -223,6 +238,10 @@ class VirtualChip:
         self.current_df = self.mf
         self.current_ef = None
         self._pending = b""
+
+    @property
+    def lifecycle(self) -> int:
+        return LCS_OPERATIONAL if self.locked else LCS_INITIALISATION
 
     @property
     def used(self) -> int:
@@ -245,6 +264,8 @@ class VirtualChip:
             return sw_bytes(SW_WRONG_LENGTH)
         if cmd.extended and not self.extended:
             return sw_bytes(SW_WRONG_LENGTH)
+        if cmd.cla == CLA_PROPRIETARY:
+            return self._proprietary(cmd)
         if cmd.cla != 0x00:
             return sw_bytes(SW_WRONG_CLA)
         if cmd.ins != 0xC0:
@@ -311,11 +332,26 @@ class VirtualChip:
             self.current_df, self.current_ef = node.parent or self.mf, node
         if cmd.p2 == 0x0C:
             return sw_bytes(SW_OK)
-        return self._answer(cmd, node.fcp())
+        return self._answer(cmd, node.fcp(self.lifecycle))
+
+    def _proprietary(self, cmd: Command) -> bytes:
+        self._pending = b""
+        if cmd.ins != INS_LOCK:
+            return sw_bytes(SW_WRONG_INS)
+        if cmd.p1p2 != 0:
+            return sw_bytes(SW_WRONG_P1P2)
+        if cmd.data:
+            return sw_bytes(SW_WRONG_LENGTH)
+        if not self.locked:
+            self.locked = True
+            self.save()
+        return sw_bytes(SW_OK)
 
     def _create(self, cmd: Command) -> bytes:
         if cmd.p1p2 != 0:
             return sw_bytes(SW_WRONG_P1P2)
+        if self.locked:
+            return sw_bytes(SW_CONDITIONS_NOT_SATISFIED)
         try:
             outer = parse_simple_tlv(cmd.data)
             fcp = parse_simple_tlv(outer[0x62])
@@ -362,6 +398,8 @@ class VirtualChip:
         ef, sw = self._binary_target(cmd)
         if ef is None:
             return sw
+        if self.locked:
+            return SW_CONDITIONS_NOT_SATISFIED
         if not cmd.data:
             return SW_WRONG_LENGTH
         if cmd.p1p2 > ef.size:

@@ -16,7 +16,12 @@ Faults for one insertion (``insert(serial, fault=...)``):
 - ``corrupt``: the first UPDATE BINARY stores one byte flipped and answers 9000;
 - ``write_error``: every UPDATE BINARY answers 6581 (memory failure);
 - ``torn``: the first UPDATE BINARY stores half its data, then the card is gone;
-- ``slow`` (or ``slow:SECONDS``): every APDU is answered after a delay.
+- ``slow`` (or ``slow:SECONDS``): every APDU is answered after a delay;
+- ``extended_refused``: the ATR claims extended APDUs but the chip answers them 6700
+  (the encoder checks the claim with a harmless command before relying on it).
+
+The chip reports whatever serial its blank has; whether that serial is known to the
+station's stock, or already used, is for the station to decide, not the chip.
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ from printstation.sim.iso7816 import (
 )
 
 VPCD_READERS = 8
-CHIP_FAULTS = ("corrupt", "write_error", "torn", "slow")
+CHIP_FAULTS = ("corrupt", "write_error", "torn", "slow", "extended_refused")
 DEFAULT_SLOW_DELAY_S = 0.05
 REMOVAL_TIMEOUT_S = 1.5
 TORN_SETTLE_S = 1.0
@@ -84,6 +89,14 @@ def _reader_for_port(port: int) -> str | None:
     if not 0 <= index < VPCD_READERS:
         return None
     return vpcd_reader_name(index)
+
+
+def port_for_reader(reader: str) -> int | None:
+    """The vpcd port serving the virtual reader named ``reader`` (None if not one)."""
+    for index in range(VPCD_READERS):
+        if vpcd_reader_name(index) == reader:
+            return VPCD_FIRST_PORT + index
+    return None
 
 
 def reader_listed(reader: str) -> bool:
@@ -139,6 +152,8 @@ class _Session:
         self.chip = chip
         self.fault, self.delay = parse_fault(fault)
         self.atr = build_atr(chip.extended)
+        if self.fault == "extended_refused":
+            chip.extended = False
         #: Set once vpcd has asked this socket for the ATR: pcscd talks to this card.
         self.seen = threading.Event()
         self.closed = threading.Event()
@@ -268,6 +283,12 @@ class ChipStation:
         if not serial or not serial.isalnum():
             raise ValueError(f"a chip serial is letters and digits, not {serial!r}")
         return self.chips_dir / f"{serial}.json"
+
+    def stored_serials(self) -> list[str]:
+        """Serials of the chips kept in the chips folder (written at least once)."""
+        if not self.chips_dir.is_dir():
+            return []
+        return sorted(path.stem for path in self.chips_dir.glob("*.json"))
 
     def chip(self, serial: str) -> VirtualChip:
         """The stored chip of ``serial`` (blank if never written), for inspection."""

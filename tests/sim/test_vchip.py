@@ -50,7 +50,7 @@ def test_create_write_read(card: VirtualChip) -> None:
     assert run(card, "00D6000502AAAA") == "6B00"
     assert run(card, "00D6000302AAAA") == "6A84"
     assert run(card, "00A40004026FF1") == "6110"
-    assert run(card, "00C0000010") == "620E80020004820101" + "83026FF18A0105" + "9000"
+    assert run(card, "00C0000010") == "620E80020004820101" + "83026FF18A0103" + "9000"
 
 
 def test_select_paths(card: VirtualChip) -> None:
@@ -97,7 +97,8 @@ def test_files_survive_in_the_chips_folder(tmp_path: Path, card: VirtualChip) ->
 
 def test_unknown_commands_and_classes(card: VirtualChip) -> None:
     assert run(card, "0020000000") == "6D00"
-    assert run(card, "80CA010100") == "6E00"
+    assert run(card, "80CA010100") == "6D00"  # CLA 80 knows only LOCK
+    assert run(card, "90CA010100") == "6E00"
     assert run(card, "00CA") == "6700"
 
 
@@ -123,3 +124,19 @@ def test_fault_names() -> None:
     assert parse_fault("corrupt") == ("corrupt", 0.0)
     with pytest.raises(ValueError, match="unknown chip fault"):
         parse_fault("jam")
+
+
+def test_lock_refuses_writes_and_survives(tmp_path: Path) -> None:
+    path = tmp_path / "chips" / "201811000009.json"
+    card = VirtualChip("201811000009", path=path)
+    assert run(card, create_ef(0x6FF1, 4)) == "9000"
+    assert run(card, "00D6000002AABB") == "9000"
+    assert run(card, "80F00000") == "9000"
+    assert run(card, "00D6000002CCDD") == "6985"
+    assert run(card, create_ef(0x6FF2, 4)) == "6985"
+    assert run(card, "80F00000") == "9000"  # locking again changes nothing
+    assert run(card, "80F00100") == "6A86"
+    again = VirtualChip("201811000009", path=path)
+    assert again.locked
+    assert run(again, "00A4020402 6FF1 00".replace(" ", "")).endswith("8A01059000")
+    assert run(again, "00B0000002") == "AABB9000"
