@@ -33,7 +33,7 @@ def _digest(
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def record(session: Session, actor: str, action: str, subject: str, **detail: Any) -> AuditEvent:
+def record(session: Session, actor: str, action: str, subject: str, /, **detail: Any) -> AuditEvent:
     """Append one event in the caller's transaction (committed with the change it records)."""
     head = session.execute(
         select(AuditHead).where(AuditHead.id == 1).with_for_update()
