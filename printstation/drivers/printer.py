@@ -6,19 +6,37 @@ every command is confirmed by a reply: ``OK`` for an action, the value for a que
 open cover, an empty feeder, a ribbon fault). A command whose reply does not come in
 time raises PrinterTimeout; nothing is retried behind the caller's back, because a
 card may have moved.
+
+``read_status`` gathers what an operator needs at a glance (identity, state, feeder,
+ribbon, counters, warnings); the printer's profile (printstation.drivers.profiles)
+turns raw readings into warnings such as "ribbon low".
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from printstation.config import PrinterConfig
 from printstation.drivers import protocol
+from printstation.drivers.profiles import (
+    PrinterProfile,
+    get_profile,
+    profile_for_model,
+    profile_for_usb,
+)
 from printstation.drivers.transport import Transport, UsbTransport, find_device
-from printstation.errors import ConfigError, PrinterNotFound, PrinterTimeout
+from printstation.errors import (
+    ConfigError,
+    PrinterDisconnected,
+    PrinterError,
+    PrinterNotFound,
+    PrinterProtocolError,
+    PrinterTimeout,
+)
 from printstation.panels import CardPanels
 
 log = logging.getLogger(__name__)
@@ -42,6 +60,65 @@ class PrinterCounters:
     cards_inserted: int
 
 
+@dataclass(frozen=True)
+class PrinterWarning:
+    """Something an operator should see to before it stops the printer."""
+
+    code: str
+    message: str
+
+
+#: Warning codes: what each means for the operator ({p}: printer, {n}: a number).
+WARNINGS = {
+    "feeder_empty": "feeder empty on printer {p}: load blanks",
+    "feeder_low": "feeder low on printer {p}: {n} blanks left",
+    "ribbon_ended": "ribbon ended on printer {p}: replace the ribbon",
+    "ribbon_low": "ribbon low on printer {p}: {n} prints left",
+    "output_full": "output hopper full on printer {p}: take the printed cards out",
+    "reject_full": "reject box full on printer {p}: empty it and record the rejected cards",
+    "cover_open": "cover open on printer {p}: close it",
+    "cleaning_due": "printer {p} is due for cleaning: run a cleaning card",
+}
+
+
+@dataclass
+class PrinterStatus:
+    """One printer at a glance; ``as_json`` gives the keys ``printer status --json`` shows."""
+
+    name: str
+    model: str
+    firmware: str
+    serial: str
+    #: ready, card_in_path, jammed, cover_open, ribbon_error, feeder_empty, misfeed,
+    #: output_full, reject_full (or disconnected / not_found when it cannot be asked)
+    state: str
+    #: feeder state (ok, low, empty) and blanks in it (None if the printer cannot count)
+    feeder: dict[str, Any] = field(default_factory=dict)
+    ribbon_type: str = ""
+    ribbon_left: int | None = None
+    counters: dict[str, int | None] = field(default_factory=dict)
+    warnings: list[PrinterWarning] = field(default_factory=list)
+    profile: str = ""
+    error: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_STATE_OF_STATUS = {
+    "OK": "ready",
+    "NO CARD": "feeder_empty",
+    "ERR JAM": "jammed",
+    "ERR DOUBLE FEED": "jammed",
+    "ERR COVER": "cover_open",
+    "ERR RIBBON": "ribbon_error",
+    "ERR FEEDER": "feeder_empty",
+    "ERR MISFEED": "misfeed",
+    "ERR HOPPER FULL": "output_full",
+    "ERR REJECT FULL": "reject_full",
+}
+
+
 class CardPrinter:
     """A card printer reached through a transport; ``name`` is the station's name for it."""
 
@@ -52,9 +129,11 @@ class CardPrinter:
         *,
         reply_timeout_ms: int = REPLY_TIMEOUT_MS,
         mechanical_timeout_ms: int = MECHANICAL_TIMEOUT_MS,
+        profile: PrinterProfile | None = None,
     ) -> None:
         self.transport = transport
         self.name = name
+        self.profile = profile
         self.reply_timeout_ms = reply_timeout_ms
         self.mechanical_timeout_ms = mechanical_timeout_ms
 
@@ -141,6 +220,84 @@ class CardPrinter:
     def card_present(self) -> bool:
         return self._query(protocol.read_sensor("p")) == "CARD"
 
+    def sensor(self, which: str) -> str | None:
+        """A sensor's reading (``Rse``); None if this printer has no such sensor."""
+        try:
+            return self._query(protocol.read_sensor(which))
+        except PrinterProtocolError:
+            return None
+
+    def counter(self, which: str) -> int | None:
+        """A counter (``Rco``); None if this printer does not keep it."""
+        try:
+            return self._number(protocol.read_counter(which))
+        except PrinterProtocolError:
+            return None
+
+    def _profile(self, model: str) -> PrinterProfile:
+        if self.profile is None:
+            self.profile = profile_for_model(model) or get_profile()
+        return self.profile
+
+    def warnings(self, *, ribbon_left: int | None = None) -> list[PrinterWarning]:
+        """What needs an operator soon: feeder, ribbon, hopper, reject box, cover, cleaning."""
+        profile = self.profile or get_profile()
+        if ribbon_left is None:
+            ribbon_left = self.counter("n")
+        feeder = self.sensor("f")
+        found: list[tuple[str, int | None]] = []
+        if feeder == "EMPTY":
+            found.append(("feeder_empty", None))
+        elif feeder == "LOW":
+            found.append(("feeder_low", self.counter("f")))
+        if ribbon_left is not None and ribbon_left <= 0:
+            found.append(("ribbon_ended", None))
+        elif ribbon_left is not None and ribbon_left <= profile.ribbon_low:
+            found.append(("ribbon_low", ribbon_left))
+        if self.sensor("h") == "FULL":
+            found.append(("output_full", None))
+        if self.sensor("b") == "FULL":
+            found.append(("reject_full", None))
+        if self.sensor("o") == "OPEN":
+            found.append(("cover_open", None))
+        if self.sensor("k") == "DUE":
+            found.append(("cleaning_due", None))
+        return [
+            PrinterWarning(code, WARNINGS[code].format(p=self.name, n="?" if n is None else n))
+            for code, n in found
+        ]
+
+    def read_status(self) -> PrinterStatus:
+        """Identity, state, feeder, ribbon, counters and warnings in one look."""
+        info = self.identify()
+        profile = self._profile(info.model)
+        status = self.status()
+        state = _STATE_OF_STATUS.get(status, status.lower().replace(" ", "_"))
+        if state == "ready" and self.card_present():
+            state = "card_in_path"
+        ribbon_left = self.counter("n")
+        feeder = self.sensor("f")
+        counters = {
+            "panels_printed": self.counter("p"),
+            "cards_inserted": self.counter("c"),
+            "output_hopper": self.counter("h"),
+            "reject_box": self.counter("b"),
+            "since_cleaning": self.counter("k"),
+        }
+        return PrinterStatus(
+            name=self.name,
+            model=info.model,
+            firmware=info.firmware,
+            serial=info.serial,
+            state=state,
+            feeder={"state": (feeder or "unknown").lower(), "cards": self.counter("f")},
+            ribbon_type=self.ribbon_type(),
+            ribbon_left=ribbon_left,
+            counters=counters,
+            warnings=self.warnings(ribbon_left=ribbon_left),
+            profile=profile.name,
+        )
+
     # --- settings -----------------------------------------------------------------------
 
     def set_error_mode(self, mode: int) -> None:
@@ -148,6 +305,9 @@ class CardPrinter:
 
     def set_feeder_mode(self, *, manual: bool = False) -> None:
         self._act(protocol.set_feeder_mode(manual))
+
+    def set_ribbon_type(self, ribbon: str) -> None:
+        self._act(protocol.set_ribbon_type(ribbon))
 
     # --- card moves and printing --------------------------------------------------------
 
@@ -196,33 +356,84 @@ class CardPrinter:
         self.set_error_mode(ACK_NACK_MODE)
 
 
-def _simulated_transport(cfg: PrinterConfig, state_dir: Path) -> UsbTransport:
+def _simulated_transport(
+    cfg: PrinterConfig, state_dir: Path, chip_station: Any = None
+) -> tuple[UsbTransport, PrinterProfile]:
     import usb.core
 
-    from printstation.sim.usb_backend import VENDOR_ID, simulated_backend
+    from printstation.sim.usb_backend import simulated_backend
 
     sim_name = cfg.uri.split(":", 1)[1] or cfg.name
-    backend = simulated_backend(sim_name, state_dir, cfg.simulator)
-    device = usb.core.find(idVendor=VENDOR_ID, backend=backend)
+    backend = simulated_backend(sim_name, state_dir, cfg.simulator, chip_station=chip_station)
+    profile = backend.printer.profile
+    device = usb.core.find(idVendor=profile.vendor_id, backend=backend)
     if device is None:
-        raise PrinterNotFound(f"printer not found: {cfg.uri} — check the simulator set-up")
-    return UsbTransport(device, name=cfg.name)
+        raise PrinterNotFound(
+            f"printer not found: {cfg.uri} — the simulated printer's cable is pulled "
+            f"(plug it in with: printstation printer sim {sim_name} --plug)"
+        )
+    return UsbTransport(device, name=cfg.name), profile
 
 
-def open_printer(cfg: PrinterConfig, *, state_dir: Path) -> CardPrinter:
-    """Find, open and prepare the printer a configuration names (USB or simulated)."""
+def open_printer(cfg: PrinterConfig, *, state_dir: Path, chip_station: Any = None) -> CardPrinter:
+    """Find, open and prepare the printer a configuration names (USB or simulated).
+
+    ``chip_station`` replaces a simulated printer's vpcd chip station (an object with
+    ``insert(serial, fault)`` and ``remove()``), e.g. to read its status without pcscd.
+    """
     if cfg.simulated:
-        transport = _simulated_transport(cfg, state_dir)
+        transport, profile = _simulated_transport(cfg, state_dir, chip_station)
     elif cfg.uri.startswith("usb:"):
-        transport = UsbTransport(find_device(cfg.uri), name=cfg.name)
+        device = find_device(cfg.uri)
+        transport = UsbTransport(device, name=cfg.name)
+        profile = profile_for_usb(device.idVendor, device.idProduct) or get_profile()
     else:
         raise ConfigError(
-            f"printer {cfg.name}: unknown address {cfg.uri!r}; use usb:VVVV:PPPP or simulated:NAME"
+            f"printer {cfg.name}: unknown address {cfg.uri!r}; use usb:VVVV:PPPP, "
+            "usb:VVVV:PPPP:SERIAL or simulated:NAME"
         )
-    printer = CardPrinter(transport, cfg.name)
+    printer = CardPrinter(transport, cfg.name, profile=profile)
     try:
         printer.open()
     except Exception:
         transport.close()
         raise
     return printer
+
+
+class NoChip:
+    """A chip station that holds nothing: for looking at a simulated printer only."""
+
+    def insert(self, serial: str, fault: str | None = None) -> None:
+        return None
+
+    def remove(self) -> None:
+        return None
+
+
+def printer_status(cfg: PrinterConfig, *, state_dir: Path) -> PrinterStatus:
+    """A configured printer's status; a printer that cannot be reached says why."""
+    try:
+        printer = open_printer(cfg, state_dir=state_dir, chip_station=NoChip())
+    except PrinterError as exc:
+        return _unreachable(cfg, exc)
+    try:
+        return printer.read_status()
+    except PrinterError as exc:
+        return _unreachable(cfg, exc)
+    finally:
+        printer.close()
+
+
+def _unreachable(cfg: PrinterConfig, exc: PrinterError) -> PrinterStatus:
+    if isinstance(exc, PrinterNotFound):
+        state = "not_found"
+    elif isinstance(exc, PrinterDisconnected):
+        state = "disconnected"
+    elif isinstance(exc, PrinterTimeout):
+        state = "not_answering"
+    else:
+        state = exc.code
+    return PrinterStatus(
+        name=cfg.name, model="", firmware="", serial="", state=state, error=exc.message
+    )

@@ -12,7 +12,8 @@ refused command answers its status text instead (``ERR JAM``, ``ERR COVER``...),
 the same parser maps to the same errors.
 
 Sensors (``Rse``): ``o`` cover, ``p`` card in the path, ``f`` feeder (``OK``, ``LOW``,
-``EMPTY``), ``h`` output hopper and ``b`` reject box (``OK``, ``FULL``). Counters
+``EMPTY``), ``h`` output hopper and ``b`` reject box (``OK``, ``FULL``), ``k`` cleaning
+(``OK``, ``DUE``). Counters
 (``Rco``): ``n`` prints left on the ribbon, ``p`` panels printed, ``c`` cards inserted,
 ``f`` blanks in the feeder, ``h`` cards in the output hopper, ``b`` cards in the reject
 box, ``k`` cards since the last cleaning. A printer without a sensor or counter refuses
@@ -64,6 +65,7 @@ SENSORS = {
     "f": "feeder",
     "h": "output hopper",
     "b": "reject box",
+    "k": "cleaning",
 }
 
 COMMAND_NAMES: dict[str, str] = {

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import array
 import errno
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import usb.core
 import usb.util
 
+from printstation.drivers.profiles import known_vendor_ids
 from printstation.errors import PrinterDisconnected, PrinterNotFound, PrinterTimeout
 
 PRINTER_CLASS = 7
@@ -149,44 +151,83 @@ class UsbTransport:
             raise self._error(exc, "reading") from exc
 
 
-def _parse_uri(uri: str) -> tuple[int, int | None, str | None]:
+@dataclass(frozen=True)
+class UsbAddress:
+    """A printer's USB address: vendor (None: any known card printer vendor), product, serial."""
+
+    vendor: int | None
+    product: int | None = None
+    serial: str | None = None
+
+    def matches_ids(self, vendor: int, product: int) -> bool:
+        if self.vendor is None:
+            if vendor not in known_vendor_ids():
+                return False
+        elif vendor != self.vendor:
+            return False
+        return self.product is None or product == self.product
+
+
+def parse_usb_uri(uri: str) -> UsbAddress:
+    """``usb:VVVV:*``, ``usb:VVVV:PPPP``, ``usb:VVVV:PPPP:SERIAL``, ``usb:*:*:SERIAL``."""
     parts = uri.split(":")
     if len(parts) < 2 or len(parts) > 4 or parts[0] != "usb":
         raise PrinterNotFound(
-            f"bad printer address {uri!r}: use usb:VVVV:*, usb:VVVV:PPPP or usb:VVVV:PPPP:SERIAL"
+            f"bad printer address {uri!r}: use usb:VVVV:*, usb:VVVV:PPPP, usb:VVVV:PPPP:SERIAL "
+            "or usb:*:*:SERIAL"
         )
+
+    def hex_id(text: str) -> int | None:
+        return None if text in ("*", "") else int(text, 16)
+
     try:
-        vendor = int(parts[1], 16)
-        product = None if len(parts) < 3 or parts[2] in ("*", "") else int(parts[2], 16)
+        vendor = hex_id(parts[1])
+        product = hex_id(parts[2]) if len(parts) > 2 else None
     except ValueError:
         raise PrinterNotFound(f"bad printer address {uri!r}: ids are hexadecimal") from None
     serial = parts[3] if len(parts) == 4 and parts[3] not in ("*", "") else None
-    return vendor, product, serial
+    return UsbAddress(vendor, product, serial)
 
 
-def find_device(uri: str, backend: Any = None) -> usb.core.Device:
-    """The first USB device matching ``usb:VVVV:*``, ``usb:VVVV:PPPP`` or ``usb:VVVV:PPPP:SN``."""
-    vendor, product, serial = _parse_uri(uri)
-    not_found = PrinterNotFound(f"printer not found: {uri} — check the cable and power")
+def device_serial(dev: usb.core.Device) -> str | None:
+    """The device's USB serial number string, None if it has none or cannot be read."""
+    try:
+        if not dev.iSerialNumber:
+            return None
+        return str(usb.util.get_string(dev, dev.iSerialNumber))
+    except (usb.core.USBError, ValueError, NotImplementedError):
+        return None
+
+
+def find_devices(uri: str, backend: Any = None) -> list[usb.core.Device]:
+    """Every attached USB device an address matches (several printers of one model)."""
+    address = parse_usb_uri(uri)
 
     def matches(dev: usb.core.Device) -> bool:
-        if dev.idVendor != vendor or (product is not None and dev.idProduct != product):
+        if not address.matches_ids(dev.idVendor, dev.idProduct):
             return False
-        if serial is None:
-            return True
-        try:
-            return usb.util.get_string(dev, dev.iSerialNumber) == serial
-        except (usb.core.USBError, ValueError, NotImplementedError):
-            return False
+        return address.serial is None or device_serial(dev) == address.serial
 
     try:
-        device = usb.core.find(backend=backend, custom_match=matches)
+        return list(usb.core.find(find_all=True, backend=backend, custom_match=matches))
     except usb.core.NoBackendError as exc:
         raise PrinterNotFound(
             f"printer not found: {uri} — no USB library (libusb) is installed on this station"
         ) from exc
     except usb.core.USBError as exc:
         raise PrinterNotFound(f"printer not found: {uri} — {exc}; check permissions") from exc
-    if device is None:
-        raise not_found
-    return device
+
+
+def find_device(uri: str, backend: Any = None) -> usb.core.Device:
+    """The first USB device matching ``usb:VVVV:*``, ``usb:VVVV:PPPP`` or ``usb:VVVV:PPPP:SN``."""
+    devices = find_devices(uri, backend)
+    if not devices:
+        raise PrinterNotFound(f"printer not found: {uri} — check the cable and power")
+    return devices[0]
+
+
+def device_uri(dev: usb.core.Device) -> str:
+    """The most specific address of an attached device: ``usb:0f49:0a00:SERIAL``."""
+    base = f"usb:{dev.idVendor:04x}:{dev.idProduct:04x}"
+    serial = device_serial(dev)
+    return f"{base}:{serial}" if serial else base
