@@ -22,6 +22,7 @@ PRODUCT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 DEFAULT_CONFIG_PATH = Path("config/station.toml")
 DEFAULT_TEMPLATE = PRODUCT_CONFIG_DIR / "card-front.toml"
 VPCD_FIRST_PORT = 35963
+PKI_KEYS = ("ca_cert", "signer_cert", "signer_key")
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,15 @@ class ChipConfig:
 
 
 @dataclass(frozen=True)
+class PkiConfig:
+    """The station's document signer and the CA that issued it (paths to PEM files)."""
+
+    ca_cert: Path
+    signer_cert: Path
+    signer_key: Path
+
+
+@dataclass(frozen=True)
 class StationConfig:
     name: str
     database_url: str
@@ -78,6 +88,7 @@ class StationConfig:
     template: Path = DEFAULT_TEMPLATE
     printers: tuple[PrinterConfig, ...] = ()
     source: Path | None = None
+    pki: PkiConfig | None = None
 
     @property
     def sim_dir(self) -> Path:
@@ -139,6 +150,12 @@ def parse_config(data: dict[str, Any], *, base: Path, source: Path | None = None
     office = data.get("office", {})
     chip = data.get("chip", {})
     template = data.get("layout", {}).get("template")
+    pki = data.get("pki")
+    pki_cfg = None
+    if pki is not None:
+        pki_cfg = PkiConfig(
+            *((base / str(_require(pki, key, f"{where}: pki"))).resolve() for key in PKI_KEYS)
+        )
     return StationConfig(
         name=str(station.get("name", "STATION")),
         database_url=_resolve_db_url(url, base),
@@ -150,6 +167,7 @@ def parse_config(data: dict[str, Any], *, base: Path, source: Path | None = None
         template=(base / template).resolve() if template else DEFAULT_TEMPLATE,
         printers=tuple(printers),
         source=source,
+        pki=pki_cfg,
     )
 
 
