@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from printstation.config import PrinterConfig, StationConfig, load_config
@@ -16,6 +17,9 @@ from printstation.db import Database
 from printstation.layout.template import Template, load_template
 from printstation.regions import Regions, load_regions
 from printstation.stock import BlankLedger
+
+if TYPE_CHECKING:
+    from printstation.pki import Signer
 
 
 @dataclass
@@ -40,6 +44,16 @@ class Station:
     @cached_property
     def regions(self) -> Regions:
         return load_regions()
+
+    @cached_property
+    def signer(self) -> Signer | None:
+        """The document signer for EF 6FF6 (``[pki]``); None when none is configured."""
+        pki = self.config.pki
+        if pki is None:
+            return None
+        from printstation.pki import PkiPaths, load_signer
+
+        return load_signer(PkiPaths(pki.ca_cert, pki.signer_cert, pki.signer_key))
 
     @property
     def timezone(self) -> ZoneInfo:
