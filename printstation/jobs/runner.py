@@ -83,7 +83,7 @@ def prepare_card(station: Station, job_id: int, enrolment: Enrolment) -> Prepare
     issue = IssueInfo(place=station.config.office.issue_place, date=station.today())
     face = render_face(record, media, issue, station.config.office, station.template)
     frames = protocol.encode_panels(face_to_panels(face))
-    files = chip.build_files(record, media, station.config.chip.capacity)
+    files = chip.build_files(record, media, station.config.chip.capacity, signer=station.signer)
     return PreparedCard(job_id, frames, files, (time.perf_counter() - started) * 1000)
 
 
