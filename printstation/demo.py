@@ -58,6 +58,11 @@ def station_table(
             "timezone": "Asia/Makassar",
         },
         "chip": {"profile": "ektp", "capacity": 8192},
+        "pki": {
+            "ca_cert": "pki/ca.pem",
+            "signer_cert": "pki/signer.pem",
+            "signer_key": "pki/signer.key",
+        },
         "printers": tables,
     }
 
@@ -71,7 +76,11 @@ def init_station(out: Path, printers: int = 1, *, fresh: bool = False, **options
         for folder in ("sim", "bundle", "faces"):
             shutil.rmtree(out / folder, ignore_errors=True)
     config_path = out / "station.toml"
-    write_config(config_path, station_table(out, printers, **options))
+    table = station_table(out, printers, **options)
+    from printstation.pki import create_demo_pki
+
+    create_demo_pki(out / "pki", table["station"]["name"])
+    write_config(config_path, table)
     station = Station.open(str(config_path))
     station.config.sim_dir.mkdir(parents=True, exist_ok=True)
     station.close()
