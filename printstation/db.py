@@ -6,12 +6,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from printstation.errors import ConfigError
-from printstation.models import Base
 
 
 def make_engine(url: str) -> Engine:
@@ -47,9 +46,24 @@ def make_engine(url: str) -> Engine:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create every table that does not exist yet."""
+    """Bring the database to the current schema through the migrations.
+
+    On PostgreSQL an advisory lock keeps two stations starting together from migrating
+    the shared database at the same time.
+    """
+    from printstation.migrations import upgrade
+
     try:
-        Base.metadata.create_all(engine)
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(5371)"))
+                try:
+                    upgrade(engine)
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(5371)"))
+                    conn.commit()
+        else:
+            upgrade(engine)
     except OperationalError as exc:
         raise ConfigError(f"cannot open the database: {exc.orig}", where=str(engine.url)) from exc
 
