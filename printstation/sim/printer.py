@@ -18,8 +18,6 @@ the card moves on.
 from __future__ import annotations
 
 import logging
-import time
-from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
@@ -39,6 +37,12 @@ from printstation.sim.printer_ops import (
     replace_ribbon,
     set_cover,
 )
+from printstation.sim.printer_queries import (
+    SETTINGS_AND_QUERIES,
+    BadParameter,
+    output_held,
+    reject_held,
+)
 from printstation.sim.printer_state import (
     CHIP_POSITIONS,
     RIBBON_PRINTS,
@@ -46,6 +50,7 @@ from printstation.sim.printer_state import (
     StateFile,
     status_text,
 )
+from printstation.sim.printer_wire import FrameSplitter, ReplyQueue
 
 __all__ = [
     "RIBBON_PRINTS",
@@ -120,8 +125,8 @@ class SimulatedPrinter:
         self.chip_station = chip_station
         self.serial = f"SIM{name}"
         self.model = self.profile.model
-        self._buffer = bytearray()
-        self._replies: deque[tuple[float, bytes]] = deque()
+        self._replies = ReplyQueue()
+        self._frames = FrameSplitter(self._run, lambda text: self._replies.add(text, 0.0))
         self._panels: dict[str, tuple[int, bytes]] = {}
         self._chip_in: str | None = None
         self._fed = False
@@ -130,10 +135,8 @@ class SimulatedPrinter:
         scale = self.config.card_seconds / (self.profile.card_seconds or 1.0)
         self._seconds = {k: v * scale for k, v in self.profile.timings.items()}
         self._handlers: dict[str, Callable[[PrinterState, list[str]], str]] = {
-            "Pem": self._pem, "Pmi": self._pmi, "Pr": self._pr, "Rtp": lambda s, a: self.model,
-            "Rfv": lambda s, a: FIRMWARE, "Rsn": lambda s, a: self.serial,
-            "Rr": lambda s, a: s.ribbon_type, "Rco": self._rco, "Rlr": self._rlr,
-            "Rse": self._rse, "Ss": self._ss, "Si": self._si, "Sis": self._sis,
+            "Rtp": lambda s, a: self.model, "Rfv": lambda s, a: FIRMWARE,
+            "Rsn": lambda s, a: self.serial, "Ss": self._ss, "Si": self._si, "Sis": self._sis,
             "Sic": self._sic, "Sr": self._sr, "Se": self._se, "Ser": self._ser,
             "Seb": self._seb, "Srs": self._srs,
         }  # fmt: skip
@@ -163,63 +166,17 @@ class SimulatedPrinter:
         """
         if self._unplugged:
             raise Unplugged
-        self._buffer += data
-        while self._buffer:
-            start = self._buffer.find(protocol.ESC)
-            if start < 0:
-                self._buffer.clear()
-                return
-            del self._buffer[:start]
-            if self._buffer[1:4] == b"Db;":
-                try:
-                    length = protocol.db_frame_length(bytes(self._buffer[:24]))
-                except ValueError:
-                    self._drop_frame("2")
-                    continue
-                if length is None or len(self._buffer) < length:
-                    return
-                frame = bytes(self._buffer[:length])
-                del self._buffer[:length]
-            else:
-                end = self._buffer.find(protocol.CR)
-                if end < 0:
-                    return
-                frame = bytes(self._buffer[: end + 1])
-                del self._buffer[: end + 1]
-            self._run(frame)
-
-    def _drop_frame(self, code: str) -> None:
-        end = self._buffer.find(protocol.CR)
-        del self._buffer[: end + 1 if end >= 0 else len(self._buffer)]
-        self._reply(f"NACK;{code}", 0.0)
+        self._frames.feed(data)
 
     def next_reply(self, timeout_ms: int) -> bytes | None:
         """The next reply once its mechanical time has passed, or None after timeout_ms."""
         if self._unplugged:
             raise Unplugged
-        now = time.monotonic()
-        limit = now + timeout_ms / 1000 if timeout_ms > 0 else float("inf")
-        if not self._replies:
-            if timeout_ms > 0:
-                time.sleep(min(timeout_ms / 1000, 0.05))
-            return None
-        ready_at, reply = self._replies[0]
-        if ready_at > limit:
-            time.sleep(max(0.0, limit - now))
-            return None
-        if ready_at > now:
-            time.sleep(ready_at - now)
-        self._replies.popleft()
-        return reply
+        return self._replies.next(timeout_ms)
 
     def push_back(self, rest: bytes) -> None:
         """Keep the part of a reply the host's read buffer had no room for."""
-        self._replies.appendleft((time.monotonic(), rest))
-
-    def _reply(self, text: str, delay: float) -> None:
-        start = self._replies[-1][0] if self._replies else time.monotonic()
-        ready = max(start, time.monotonic()) + delay
-        self._replies.append((ready, text.encode("ascii") + b"\r"))
+        self._replies.push_back(rest)
 
     def _delay(self, step: str) -> float:
         return self.config.time_scale * self._seconds.get(step.split(";", 1)[0], 0.0)
@@ -261,10 +218,10 @@ class SimulatedPrinter:
                 state.faults_fired = sorted(self.faults.fired)
                 state.cards_fed = {str(k): v for k, v in self.faults.cards.items()}
         if self._unplugged:
-            self._buffer.clear()
+            self._frames.clear()
             self._replies.clear()
             raise Unplugged
-        self._reply(text, delay)
+        self._replies.add(text, delay)
 
     def _execute(
         self, state: PrinterState, frame: bytes, step: str, head: str, args: list[str]
@@ -272,6 +229,11 @@ class SimulatedPrinter:
         if head == "Db":
             self._check_ready(state, step, head)
             return self._db(frame)
+        if head in SETTINGS_AND_QUERIES:
+            try:
+                return SETTINGS_AND_QUERIES[head](state, self.profile, args)
+            except BadParameter:
+                raise Nack("2") from None
         handler = self._handlers.get(head)
         if handler is None:
             raise Nack("1")
@@ -390,64 +352,6 @@ class SimulatedPrinter:
             self.chip_station.remove()
         self._chip_in = None
 
-    # --- settings and queries -----------------------------------------------------------
-
-    def _pem(self, state: PrinterState, args: list[str]) -> str:
-        if args not in (["0"], ["2"], ["4"]):
-            raise Nack("2")
-        state.error_mode = int(args[0])
-        return "OK"
-
-    def _pmi(self, state: PrinterState, args: list[str]) -> str:
-        if args not in (["F"], ["M"]):
-            raise Nack("2")
-        state.feeder_mode = args[0]
-        return "OK"
-
-    def _pr(self, state: PrinterState, args: list[str]) -> str:
-        if len(args) != 1 or args[0] not in self.profile.ribbons:
-            raise Nack("2")
-        state.ribbon_type = args[0]
-        return "OK"
-
-    def _rco(self, state: PrinterState, args: list[str]) -> str:
-        values = {
-            "n": state.ribbon_left,
-            "p": state.panels_printed,
-            "c": state.cards_inserted,
-            "f": len(state.feeder),
-            "h": len(state.output) - state.output_emptied,
-            "b": len(state.reject) - state.reject_emptied,
-            "k": state.cards_since_cleaning,
-        }
-        if len(args) != 1 or args[0] not in values:
-            raise Nack("2")
-        return str(values[args[0]])
-
-    def _rlr(self, state: PrinterState, args: list[str]) -> str:
-        if args != ["p"]:
-            raise Nack("2")
-        return status_text(state)
-
-    def _rse(self, state: PrinterState, args: list[str]) -> str:
-        profile = self.profile
-        if args == ["o"]:
-            return "OPEN" if state.cover_open else "CLOSED"
-        if args == ["p"]:
-            return "CARD" if state.card else "NO CARD"
-        if args == ["f"]:
-            left = len(state.feeder)
-            return "EMPTY" if not left else "LOW" if left <= profile.feeder_low else "OK"
-        if args == ["h"]:
-            held = len(state.output) - state.output_emptied
-            return "FULL" if held >= profile.output_capacity else "OK"
-        if args == ["b"]:
-            held = len(state.reject) - state.reject_emptied
-            return "FULL" if held >= profile.reject_capacity else "OK"
-        if args == ["k"]:
-            return "DUE" if state.cards_since_cleaning >= profile.cleaning_interval else "OK"
-        raise Nack("2")
-
     # --- card moves ---------------------------------------------------------------------
 
     def _ss(self, state: PrinterState, args: list[str]) -> str:
@@ -490,7 +394,7 @@ class SimulatedPrinter:
         return "OK"
 
     def _se(self, state: PrinterState, args: list[str]) -> str:
-        if len(state.output) - state.output_emptied >= self.profile.output_capacity:
+        if output_held(state) >= self.profile.output_capacity:
             raise Nack("T", "output_full")
         self._feed(state, "print_head")
         printed = len(self._panels)
@@ -503,7 +407,7 @@ class SimulatedPrinter:
     def _ser(self, state: PrinterState, args: list[str]) -> str:
         if state.card is None:
             raise Nack("F")
-        if len(state.reject) - state.reject_emptied >= self.profile.reject_capacity:
+        if reject_held(state) >= self.profile.reject_capacity:
             raise Nack("T", "reject_full")
         self._leave(state, "reject", 0)
         return "OK"
@@ -513,7 +417,7 @@ class SimulatedPrinter:
 
     def _srs(self, state: PrinterState, args: list[str]) -> str:
         self._panels.clear()
-        self._buffer.clear()
+        self._frames.clear()
         state.error_mode = 0
         return "OK"
 
