@@ -14,7 +14,7 @@ was created, from 1. A step is a printer command as written on the wire (``Sis``
 ``Db;c``, ``Se``) or ``feed``, the moment a blank leaves the feeder. A printer rule
 without a step fires at ``feed``, except ``ribbon_end`` which fires at ``Se``. Each
 rule fires once. ``misfeed`` and ``double_feed`` happen when a blank leaves the feeder,
-so their step is ``feed`` or a command that feeds (``Si``, ``Sis``, ``Sic``, ``Se``).
+so their step is ``feed`` or a command that feeds (``Si``, ``Sis``, ``Sic``).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ FEED_FAULTS = frozenset({"misfeed", "double_feed"})
 CHIP_FAULTS = frozenset({"corrupt", "torn", "write_error", "slow"})
 DEFAULT_STEP = {"ribbon_end": "Se"}
 FEED_STEP = "feed"
-FEEDING_STEPS = frozenset({FEED_STEP, "Si", "Sis", "Sic", "Se"})
+FEEDING_STEPS = frozenset({FEED_STEP, "Si", "Sis", "Sic"})
 
 _RULE = re.compile(
     r"^\s*card\s+(?P<card>\d+)\s*(?:,\s*step\s+(?P<step>[A-Za-z]+(?:;[A-Za-z0-9]+)?))?\s*:"
