@@ -1,0 +1,5 @@
+"""``python -m printstation``: the command line."""
+
+from printstation.cli import main
+
+main()
