@@ -128,7 +128,7 @@ class StateFile:
 
 def status_text(state: PrinterState) -> str:
     """The printer's answer to ``Rlr;p`` (and its refusal in error modes 0 and 2)."""
-    if state.card and state.card.get("double_feed"):
+    if state.card and state.card.get("extra"):
         return "ERR DOUBLE FEED"
     if state.is_jammed:
         return "ERR JAM"
