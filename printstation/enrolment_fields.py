@@ -99,7 +99,7 @@ def text_field(obj: dict[str, Any], key: str, *, prefix: str = "", limit: int | 
         raise FieldError(name, f"must be text, got {type(value).__name__}")
     value = " ".join(value.upper().split())
     if not value:
-        raise FieldError(name, "is empty")
+        raise FieldError(name, "is empty: every record needs it")
     if not TEXT_ALLOWED.match(value):
         bad = "".join(sorted({c for c in value if not TEXT_ALLOWED.match(c)}))
         raise FieldError(
