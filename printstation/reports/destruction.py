@@ -170,6 +170,7 @@ def write_pdf(record: DestructionRecord, path: Path, *, station: str, now: datet
         path,
         story,
         title=f"{TITLE} {record.day.isoformat()}",
+        running_title=f"Berita Acara Pemusnahan Blangko KTP-el Rusak, {long_date(record.day)}",
         footer=pdf.generated_footer(station, as_local(now, record.tz), zone),
         author=f"{pdf.AGENCY} {record.office.regency.title()}",
     )

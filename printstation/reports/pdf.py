@@ -165,6 +165,8 @@ class _NumberedCanvas(Canvas):
     """Holds every page until the end so each can say "Halaman X dari N"."""
 
     footer_left = ""
+    #: Printed at the top of every page after the first, so a loose page names its document.
+    running_title = ""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -190,11 +192,22 @@ class _NumberedCanvas(Canvas):
         self.setFont("Times-Roman", 8.5)
         self.drawString(MARGIN_X, y, self.footer_left)
         self.drawRightString(A4[0] - MARGIN_X, y, f"Halaman {number} dari {total}")
+        if number > 1 and self.running_title:
+            top = A4[1] - MARGIN_TOP + 4 * mm
+            self.setFont("Times-Italic", 8.5)
+            self.drawString(MARGIN_X, top, f"{self.running_title} (lanjutan)")
+            self.line(MARGIN_X, top - 1.5 * mm, A4[0] - MARGIN_X, top - 1.5 * mm)
         self.restoreState()
 
 
 def write_document(
-    path: Path, story: list[Flowable], *, title: str, footer: str, author: str
+    path: Path,
+    story: list[Flowable],
+    *,
+    title: str,
+    footer: str,
+    author: str,
+    running_title: str = "",
 ) -> Path:
     """Lay ``story`` out on A4 with the numbered footer; returns ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -209,7 +222,11 @@ def write_document(
         author=author,
         creator="printstation",
     )
-    canvas_class = type("FooterCanvas", (_NumberedCanvas,), {"footer_left": footer})
+    canvas_class = type(
+        "FooterCanvas",
+        (_NumberedCanvas,),
+        {"footer_left": footer, "running_title": running_title or title},
+    )
     doc.build(story, canvasmaker=canvas_class)
     return path
 
