@@ -71,6 +71,8 @@ class WorkerReport:
     failed: int = 0
     unresolved: int = 0
     stopped_by: str | None = None
+    #: Wall-clock seconds the worker ran.
+    seconds: float = 0.0
     render_ms: list[float] = field(default_factory=list)
     chip_ms: list[float] = field(default_factory=list)
     apdus: list[int] = field(default_factory=list)
@@ -140,6 +142,7 @@ class PrinterWorker:
         encoder = PcscEncoder(self.cfg.reader, printer=self.name)
         render = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"render-{self.name}")
         ahead: tuple[JobFlow, Future[PreparedCard]] | None = None
+        started = time.perf_counter()
         try:
             ahead = self._claim_and_render(render)
             while ahead is not None and not self.stop.is_set():
@@ -157,6 +160,7 @@ class PrinterWorker:
                 ahead[1].cancel()
                 self._release(ahead[0])
             render.shutdown(wait=True)
+            self.report.seconds = time.perf_counter() - started
             encoder.disconnect()
             printer.close()
             self.session.close()
