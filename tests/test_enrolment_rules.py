@@ -210,3 +210,145 @@ def test_wna_needs_a_validity_date_to_come(
     db: Database, tmp_path: Path, valid_until: str | None, field: str | None
 ) -> None:
     expect(judge(db, tmp_path / "b", wna(valid_until)), field)
+
+
+def media(key: str, relpath: str | None = None, data: bytes | None = None) -> Any:
+    """A change pointing ``photo``/``signature``/``fingerprints.N`` at a new file."""
+
+    def change(line: dict[str, Any], files: dict[str, bytes]) -> None:
+        if key.startswith("fingerprints."):
+            target, field = line["fingerprints"][int(key.split(".")[1])], "template"
+        else:
+            target, field = line, key
+        name = relpath or target[field]
+        target[field] = name
+        if data is not None:
+            files[name] = data
+
+    return change
+
+
+def png_of(size: tuple[int, int], colour: Any = (40, 80, 200)) -> bytes:
+    return image_bytes(size, "PNG", colour)
+
+
+def truncated_jpeg() -> bytes:
+    data = image_bytes((600, 800))
+    return data[: len(data) // 2]
+
+
+def fmr(finger: str, *, truncate: int = 0) -> bytes:
+    from printstation.minutiae import Minutia, MinutiaType, build_fmr
+
+    data = build_fmr(
+        [Minutia(MinutiaType.RIDGE_ENDING, 10, 20, 30)], 256, 360, finger_position=finger
+    )
+    return data[: len(data) - truncate] if truncate else data
+
+
+MEDIA_CASES = [
+    ("photo ok png", media("photo", "media/p.png", png_of((300, 400))), None),
+    ("photo dotdot", media("photo", "../outside.jpg"), "photo"),
+    ("photo absolute", media("photo", "/etc/passwd"), "photo"),
+    ("photo missing", media("photo", "media/none.jpg"), "photo"),
+    ("photo png named jpg", media("photo", "media/p.jpg", png_of((300, 400))), "photo"),
+    ("photo gif name", media("photo", "media/p.gif", png_of((300, 400))), "photo"),
+    ("photo not an image", media("photo", "media/p.jpg", b"\xff\xd8\xff" + b"x" * 500), "photo"),
+    ("photo truncated jpeg", media("photo", "media/p.jpg", truncated_jpeg()), "photo"),
+    ("photo landscape", media("photo", "media/p.jpg", image_bytes((800, 600))), "photo"),
+    ("photo too small", media("photo", "media/p.jpg", image_bytes((240, 320))), "photo"),
+    ("photo 10000x10000", media("photo", "media/p.png", png_of((10_000, 10_000))), "photo"),
+    ("photo over 8 MB", media("photo", "media/p.jpg", b"\xff\xd8\xff" + bytes(8 << 20)), "photo"),
+    (
+        "signature jpeg ok",
+        media("signature", "media/s.jpg", image_bytes((400, 150), colour=20)),
+        None,
+    ),
+    ("signature blank", media("signature", "media/s.png", png_of((400, 150), 255)), "signature"),
+    (
+        "signature truncated",
+        media("signature", "media/s.png", png_of((400, 150), 0)[:60]),
+        "signature",
+    ),
+    (
+        "template garbage",
+        media("fingerprints.0", "media/t.ist", b"FMR\x00 20\x00" + bytes(30)),
+        "fingerprints[0].template",
+    ),
+    (
+        "template truncated",
+        media("fingerprints.1", "media/t.ist", fmr("left_index", truncate=3)),
+        "fingerprints[1].template",
+    ),
+    (
+        "template other finger",
+        media("fingerprints.0", "media/t.ist", fmr("left_thumb")),
+        "fingerprints[0].template",
+    ),
+    ("template right finger", media("fingerprints.0", "media/t.ist", fmr("right_index")), None),
+    (
+        "template too large",
+        media("fingerprints.0", "media/t.ist", bytes(5000)),
+        "fingerprints[0].template",
+    ),
+    ("template path outside", media("fingerprints.1", "../../t.ist"), "fingerprints[1].template"),
+    ("same finger twice", setter("fingerprints", lambda f: [f[0], f[0]]), "fingerprints"),
+    ("one finger only", setter("fingerprints", lambda f: f[:1]), "fingerprints"),
+    (
+        "finger unknown",
+        setter("fingerprints", lambda f: [{**f[0], "finger": "tail"}, f[1]]),
+        "fingerprints[0].finger",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"), [c[1:] for c in MEDIA_CASES], ids=[c[0] for c in MEDIA_CASES]
+)
+def test_media_rule(db: Database, tmp_path: Path, change: Any, field: str | None) -> None:
+    expect(judge(db, tmp_path / "b", change), field)
+
+
+def test_a_symlink_out_of_the_bundle_is_refused(db: Database, tmp_path: Path) -> None:
+    good = good_line()
+    bundle = write_lines(tmp_path / "b", [good.line], good.files)
+    secret = tmp_path / "secret.jpg"
+    secret.write_bytes(good.files["media/photo.jpg"])
+    (bundle / "media/photo.jpg").unlink()
+    (bundle / "media/photo.jpg").symlink_to(secret)
+    expect(run_import(db, bundle), "photo")
+
+
+def test_a_huge_image_is_refused_from_its_header_without_decoding(
+    db: Database, tmp_path: Path
+) -> None:
+    import tracemalloc
+
+    huge = png_of((10_000, 10_000))
+    tracemalloc.start()
+    report = judge(db, tmp_path / "b", media("photo", "media/p.png", huge))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    expect(report, "photo")
+    assert "before decoding" in report.errors[0]["reason"]
+    assert peak < 30 * 1024 * 1024  # decoding would need 300 MB
+
+
+def test_the_stored_photo_and_signature_are_normalised_for_the_face(
+    db: Database, tmp_path: Path
+) -> None:
+    from printstation.layout.template import load_template
+    from printstation.models import Enrolment
+
+    template = load_template()
+    x0, y0, x1, y1 = template.photo_box
+    change = media("photo", "media/wide.jpg", image_bytes((900, 1000)))
+    expect(judge(db, tmp_path / "b", change), None)
+    with db.session() as session:
+        stored = session.query(Enrolment).one()
+        photo = Image.open(io.BytesIO(stored.photo))
+        signature = Image.open(io.BytesIO(stored.signature))
+    assert (photo.format, photo.size) == ("JPEG", (x1 - x0, y1 - y0))
+    sx0, sy0, sx1, sy1 = template.signature_box
+    assert signature.format == "PNG" and signature.mode == "L"
+    assert signature.width <= sx1 - sx0 and signature.height <= sy1 - sy0
