@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,12 +13,33 @@ import pytest
 from printstation import chip
 from printstation.drivers.encoder import PcscEncoder
 from printstation.errors import ChipError, ChipVerificationFailed, EncoderError, NoCardInReader
-from printstation.sim.vchip import ChipStation
+from printstation.sim.vchip import ChipStation, reader_listed
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from test_chip import make_media, make_record
 
 pytestmark = pytest.mark.pcscd
+
+#: These tests use "Virtual PCD C 00 00", apart from the readers other tests drive.
+C_PORT, C_READER = 35967, "Virtual PCD C 00 00"
+
+
+@pytest.fixture
+def station(tmp_path: Path) -> Iterator[ChipStation]:
+    if not reader_listed(C_READER):
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"pcscd does not list {C_READER!r}")
+        pytest.skip(f"pcscd does not list {C_READER!r}")
+    chip_station = ChipStation("127.0.0.1", C_PORT, tmp_path / "chips", reader_name=C_READER)
+    yield chip_station
+    chip_station.remove()
+
+
+@pytest.fixture
+def encoder(station: ChipStation) -> Iterator[PcscEncoder]:
+    enc = PcscEncoder(C_READER, printer="T1")
+    yield enc
+    enc.disconnect()
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +73,7 @@ def test_personalise_then_read_back(
         assert chip.read_files(encoder) == files
     assert result.serial == "201811000002"
     assert result.bytes_written == sum(len(v) for v in files.values())
-    assert result.apdus == 22
+    assert result.apdus == 24  # 22 + LOCK + its check
 
 
 def test_files_persist_across_stations(
@@ -83,7 +106,7 @@ def test_short_apdus_only(
         assert not encoder.extended
         result = chip.personalise(encoder, files)
         assert chip.read_files(encoder) == files
-    assert result.apdus == 66
+    assert result.apdus == 68
 
 
 def test_corrupt_chip_fails_verification(
@@ -138,3 +161,14 @@ def test_unknown_reader() -> None:
 
     with pytest.raises(ReaderNotFound, match="No Such Reader"):
         PcscEncoder("No Such Reader").connect()
+
+
+def test_an_atr_that_overclaims_extended_is_checked(
+    station: ChipStation, encoder: PcscEncoder, files: dict[int, bytes]
+) -> None:
+    station.insert("201811000077", fault="extended_refused")
+    with encoder:
+        assert not encoder.extended  # the probe got 6700: short APDUs it is
+        result = chip.personalise(encoder, files)
+    assert result.locked
+    assert result.apdus > 60
