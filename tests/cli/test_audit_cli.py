@@ -1,0 +1,197 @@
+"""``printstation audit ...`` on both databases: reports, the chain check, the log."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import delete, update
+
+from printstation import audit
+from printstation.cli import main
+from printstation.db import Database
+from printstation.models import AuditEvent, AuditHead
+
+from ..reports.conftest import tell_story
+from ..reports.pdftext import pdf_text
+
+
+@pytest.fixture
+def station(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A station whose database holds the five May 2024 days of tests/reports/conftest.py."""
+    monkeypatch.delenv("PRINTSTATION_DATABASE_URL", raising=False)
+    monkeypatch.delenv("PRINTSTATION_PIN", raising=False)
+    config = tmp_path / "station.toml"
+    config.write_text(
+        f'[station]\nname = "KUPANG-01"\ndatabase_url = "{database_url}"\n'
+        '[office]\nprovince = "NUSA TENGGARA TIMUR"\nregency = "KOTA KUPANG"\n'
+    )
+    db = Database(database_url)
+    db.create_schema()
+    with db.transaction() as s:
+        tell_story(s, monkeypatch)
+    db.dispose()
+    monkeypatch.chdir(tmp_path)
+    return config
+
+
+def run(config: Path, *args: str, user: str = "auditor") -> Result:
+    return CliRunner().invoke(main, ["--config", str(config), "--user", user, "audit", *args])
+
+
+def test_reconcile_json_for_a_period_with_a_count(station: Path) -> None:
+    result = run(
+        station, "reconcile", "--from", "2024-05-02", "--to", "2024-05-04",
+        "--counted", "12", "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert list(data) == [
+        "opening_on_hand",
+        "received",
+        "issued",
+        "spoiled",
+        "unknown",
+        "closing_on_hand",
+        "counted",
+        "variance",
+        "balanced",
+        "spoiled_serials",
+    ]
+    assert (data["opening_on_hand"], data["received"], data["issued"]) == (16, 10, 7)
+    assert data["spoiled"]["total"] == 4 and data["spoiled"]["by_cause"]["encoding_failed"] == 2
+    assert (data["unknown"], data["closing_on_hand"], data["counted"], data["variance"]) == (
+        1,
+        14,
+        12,
+        2,
+    )
+    assert data["balanced"] is True
+    assert data["spoiled_serials"] == ["S000009", "S000010", "S000012", "S000015"]
+
+
+def test_reconcile_csv_and_pdf_are_written_to_files(station: Path, tmp_path: Path) -> None:
+    result = run(station, "reconcile", "--from", "2024-05-02", "--to", "2024-05-04",
+                 "--format", "csv")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    path = Path(result.output.strip())
+    assert path == tmp_path / "rekonsiliasi-blangko-2024-05-02_2024-05-04.csv"
+    rows = dict(r for r in csv.reader(io.StringIO(path.read_text())) if r[0] != "spoiled_serial")
+    assert rows["closing_on_hand"] == "14" and rows["counted"] == ""
+    out = tmp_path / "reports" / "r.pdf"
+    result = run(station, "reconcile", "--from", "2024-05-01", "--format", "pdf",
+                 "--out", str(out))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert Path(result.output.strip()) == out
+    text = pdf_text(out)
+    assert "REKONSILIASI" in text and "S000017" in text
+
+
+def test_reconcile_to_today_checks_the_blanks_and_defaults_to_text(station: Path) -> None:
+    result = run(station, "reconcile", "--from", "2024-05-01")
+    assert result.exit_code == 0, result.output
+    assert "closing on hand" in result.output and "balanced" in result.output
+    today = run(station, "reconcile", "--format", "json")
+    now = json.loads(today.stdout)
+    assert (now["opening_on_hand"], now["unknown"], now["closing_on_hand"]) == (14, 1, 13)
+    assert now["balanced"] is True
+
+
+def test_destruction_record_of_a_day(station: Path, tmp_path: Path) -> None:
+    result = run(station, "destruction", "--date", "2024-05-03", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [row["serial"] for row in data["spoiled"]] == ["S000012"]
+    assert data["spoiled"][0]["at"].startswith("2024-05-03T23:30")
+    result = run(station, "destruction", "--date", "2024-05-02")
+    path = Path(result.output.strip())
+    assert path == tmp_path / "berita-acara-pemusnahan-2024-05-02.pdf"
+    text = pdf_text(path)
+    assert "S000009" in text and "S000010" in text and "S000012" not in text
+    result = run(station, "destruction", "--date", "2024-05-02", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(Path(result.output.strip()).read_text())))
+    assert [r["serial"] for r in rows] == ["S000009", "S000010"]
+
+
+def test_daily_posting(station: Path) -> None:
+    result = run(station, "posting", "--date", "2024-05-03", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["opening_on_hand"], data["closing_on_hand"], data["unknown"]) == (20, 17, 1)
+    text = run(station, "posting", "--date", "2024-05-03").output
+    assert "closing on hand" in text and "17" in text
+    pdf = run(station, "posting", "--date", "2024-05-03", "--format", "pdf")
+    assert "POSTING HARIAN" in pdf_text(Path(pdf.output.strip()))
+
+
+def test_verify_an_intact_chain(station: Path) -> None:
+    result = run(station, "verify", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"events": 20, "valid": True, "problems": []}
+
+
+def _tamper(config: Path, database_url: str, how: str) -> None:
+    db = Database(database_url)
+    with db.transaction() as s:
+        if how == "changed":
+            s.execute(update(AuditEvent).where(AuditEvent.id == 7).values(subject="S999999"))
+        elif how == "deleted":
+            s.execute(delete(AuditEvent).where(AuditEvent.id == 7))
+        else:  # an event appended with a correct hash, but not through the head
+            head = s.get(AuditHead, 1)
+            assert head is not None
+            at = datetime(2024, 5, 5, 1, 0)
+            detail = {"cause": "damaged"}
+            s.add(
+                AuditEvent(
+                    id=21,
+                    at=at,
+                    actor="op",
+                    action="stock.spoil",
+                    subject="S000018",
+                    detail=detail,
+                    prev_hash=head.last_hash,
+                    hash=audit._digest(head.last_hash, at, "op", "stock.spoil", "S000018", detail),
+                )
+            )
+    db.dispose()
+
+
+@pytest.mark.parametrize(
+    ("how", "event_id", "words"),
+    [("changed", 7, "changed"), ("deleted", 8, "removed"), ("inserted", 21, "end")],
+)
+def test_verify_names_the_tampered_event(
+    station: Path, database_url: str, how: str, event_id: int, words: str
+) -> None:
+    _tamper(station, database_url, how)
+    result = run(station, "verify", "--json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["valid"] is False
+    assert [p["event_id"] for p in data["problems"]] == [event_id]
+    assert words in data["problems"][0]["problem"]
+    text = run(station, "verify")
+    assert text.exit_code == 1 and f"event {event_id}:" in text.output
+
+
+def test_log_shows_the_latest_events_newest_first(station: Path) -> None:
+    result = run(station, "log", "--limit", "3", "--json")
+    assert result.exit_code == 0, result.output
+    events = json.loads(result.stdout)["events"]
+    assert [e["id"] for e in events] == [20, 19, 18]
+    assert events[0]["subject"] == "S000017" and events[0]["at"] == "2024-05-05T07:00:00+08:00"
+    text = run(station, "log", "--limit", "1", user="operator").output
+    assert "stock.spoil" in text and "WITA" in text
+
+
+def test_operators_may_not_run_reports(station: Path) -> None:
+    result = run(station, "reconcile", "--format", "json", user="operator")
+    assert result.exit_code == 4
+    assert json.loads(result.stdout)["error"]["code"] == "permission_denied"
+    assert run(station, "verify", user="operator").exit_code == 4
