@@ -26,7 +26,7 @@ def list_printers(ctx: click.Context, as_json: bool) -> None:
     with reporting(as_json):
         station = pass_station(ctx)
         authorize(ctx, station, "printer.read")
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "name": cfg.name,
                 "uri": cfg.uri,

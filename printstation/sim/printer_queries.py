@@ -6,7 +6,7 @@ returns the reply text; a parameter it does not know raises BadParameter (``NACK
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from printstation.drivers.profiles import PrinterProfile
 from printstation.sim.printer_state import PrinterState, status_text
@@ -16,7 +16,7 @@ class BadParameter(Exception):
     """A parameter the command does not take."""
 
 
-def _one(args: list[str], allowed: set[str] | dict[str, object]) -> str:
+def _one(args: list[str], allowed: Collection[str]) -> str:
     if len(args) != 1 or args[0] not in allowed:
         raise BadParameter
     return args[0]
