@@ -28,6 +28,7 @@ from printstation.drivers.printer import CardPrinter, open_printer
 from printstation.enrolment import load_card
 from printstation.errors import (
     BlankAlreadyUsed,
+    ConfigError,
     EncoderError,
     FeederEmpty,
     JobError,
@@ -367,6 +368,12 @@ def run_batch(
     stop: threading.Event | None = None,
 ) -> list[WorkerReport]:
     """Recover what a crash left, then run one worker per printer until the queue is done."""
+    if station.signer is None:
+        raise ConfigError(
+            "the station has no document signer: set [pki] in its configuration "
+            "(printstation init creates a demo one); an unsigned chip is not an e-KTP",
+            where=str(station.config.source),
+        )
     with station.db.session() as session:
         for job_id in recover(session, station=station.config.name, actor=actor):
             if events:

@@ -42,6 +42,9 @@ COMMANDS: dict[str, tuple[list[str], str]] = {
     "approval approve": (["1"], "priority.decide"),
     "approval reject": (["1"], "priority.decide"),
     "batch run": (["--limit", "1", "--json"], "batch.run"),
+    "card verify": (["--json"], "card.verify"),
+    "card insert": (["X1", "--seconds", "1"], "card.insert"),
+    "pki ca": ([], "station.read"),
 }
 #: Commands that act before any station exists, or only on the simulator's own folder.
 UNCHECKED = {"demo", "init"}
