@@ -6,6 +6,7 @@ Every command here only reads: the one write is the failed-login or refusal even
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -49,8 +50,6 @@ def _emit(
     elif fmt == "json" and out is None:
         emit_json(data)
     elif fmt == "json":
-        import json
-
         click.echo(_write(json.dumps(data, ensure_ascii=False, indent=2), out, f"{name}.json"))
     elif out is None:
         click.echo(text, nl=False)
@@ -239,7 +238,7 @@ def log(ctx: click.Context, limit: int, as_json: bool) -> None:
                 s.execute(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)).scalars()
             )
     tz = station.timezone
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "id": e.id,
             "at": as_local(e.at, tz).isoformat(timespec="seconds"),
@@ -255,7 +254,7 @@ def log(ctx: click.Context, limit: int, as_json: bool) -> None:
         return
     zone = zone_name(tz)
     for row in rows:
-        detail = row["detail"] or {}
+        detail: dict[str, Any] = dict(row["detail"] or {})
         if "cause" in detail:
             detail = {**detail, "cause": cause_label(str(detail["cause"]))}
         extra = ", ".join(f"{k}={v}" for k, v in detail.items() if v is not None)

@@ -15,7 +15,7 @@ from sqlalchemy import delete, update
 from printstation import audit
 from printstation.cli import main
 from printstation.db import Database
-from printstation.models import AuditEvent, AuditHead
+from printstation.models import AuditEvent, AuditHead, Blank
 
 from ..reports.conftest import tell_story
 from ..reports.pdftext import pdf_text
@@ -195,3 +195,16 @@ def test_operators_may_not_run_reports(station: Path) -> None:
     assert result.exit_code == 4
     assert json.loads(result.stdout)["error"]["code"] == "permission_denied"
     assert run(station, "verify", user="operator").exit_code == 4
+
+
+def test_reconcile_exits_non_zero_when_a_blank_disagrees_with_its_records(
+    station: Path, database_url: str
+) -> None:
+    db = Database(database_url)
+    with db.transaction() as s:
+        s.execute(update(Blank).where(Blank.serial == "S000009").values(state="on_hand"))
+    db.dispose()
+    result = run(station, "reconcile", "--from", "2024-05-01", "--format", "json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["balanced"] is False
+    assert "not balanced: closing on hand 13" in result.stderr
