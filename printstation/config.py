@@ -37,6 +37,9 @@ class SimulatorConfig:
     card_seconds: float = 16.0
     #: Fault rules, e.g. "card 3: chip corrupt" (see printstation.sim.faults).
     faults: tuple[str, ...] = ()
+    #: Keep the image of every card it ejects or rejects (composed from the panels it
+    #: received). Costs host CPU a real printer would not; benchmarks turn it off.
+    keep_images: bool = True
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,7 @@ def parse_config(data: dict[str, Any], *, base: Path, source: Path | None = None
                 time_scale=float(sim.get("time_scale", 0.0)),
                 card_seconds=float(sim.get("card_seconds", 16.0)),
                 faults=tuple(sim.get("faults", ())),
+                keep_images=bool(sim.get("keep_images", True)),
             )
         printers.append(
             PrinterConfig(

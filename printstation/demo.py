@@ -43,11 +43,13 @@ def station_table(
     faults: dict[str, list[str]] | None = None,
     time_scale: float = 0.0,
     card_seconds: float = 16.0,
+    keep_images: bool = True,
 ) -> dict[str, Any]:
     tables = simulated_printers(printers)
     for table in tables:
         table["simulator"]["time_scale"] = time_scale
         table["simulator"]["card_seconds"] = card_seconds
+        table["simulator"]["keep_images"] = keep_images
         table["simulator"]["faults"] = (faults or {}).get(table["name"], [])
     return {
         "station": {"name": name, "database_url": "sqlite:///station.db"},

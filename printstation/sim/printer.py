@@ -18,6 +18,7 @@ the card moves on.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
@@ -194,6 +195,7 @@ class SimulatedPrinter:
             )
 
     def _run(self, frame: bytes) -> None:
+        arrived = time.monotonic()
         step = protocol.command_of(frame)
         head, *args = step.split(";")
         delay = 0.0
@@ -221,7 +223,7 @@ class SimulatedPrinter:
             self._frames.clear()
             self._replies.clear()
             raise Unplugged
-        self._replies.add(text, delay)
+        self._replies.add(text, delay, since=arrived)
 
     def _execute(
         self, state: PrinterState, frame: bytes, step: str, head: str, args: list[str]
@@ -428,9 +430,12 @@ class SimulatedPrinter:
             raise Nack("F")
         if card["position"] in CHIP_POSITIONS:
             self._chip_remove()
-        image_path = self.store.dir / where / f"{card['card_no']:04d}-{card['serial']}.png"
-        save_face(received_panels(self._panels if printed else {}), image_path)
-        entry = {"serial": card["serial"], "card_no": card["card_no"], "image": str(image_path)}
+        image: str | None = None
+        if self.config.keep_images:
+            image_path = self.store.dir / where / f"{card['card_no']:04d}-{card['serial']}.png"
+            save_face(received_panels(self._panels if printed else {}), image_path)
+            image = str(image_path)
+        entry = {"serial": card["serial"], "card_no": card["card_no"], "image": image}
         getattr(state, where).append(entry)
         state.card = None
         self._panels.clear()

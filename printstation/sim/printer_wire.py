@@ -64,10 +64,18 @@ class ReplyQueue:
     def clear(self) -> None:
         self._replies.clear()
 
-    def add(self, text: str, delay: float) -> None:
-        """Queue a reply ready ``delay`` seconds after the previous one (or now)."""
-        start = self._replies[-1][0] if self._replies else time.monotonic()
-        ready = max(start, time.monotonic()) + delay
+    def add(self, text: str, delay: float, since: float | None = None) -> None:
+        """Queue a reply ``delay`` seconds of mechanics after the command arrived.
+
+        The mechanics of a command start when it arrives (``since``) and the previous
+        command's mechanics are done; the printer's own work on the command (moving a chip
+        into its reader, decoding panels) runs meanwhile, so the reply is ready when both
+        are over, as on a real printer.
+        """
+        now = time.monotonic()
+        arrived = now if since is None else since
+        start = max(self._replies[-1][0], arrived) if self._replies else arrived
+        ready = max(start + delay, now)
         self._replies.append((ready, text.encode("ascii") + b"\r"))
 
     def push_back(self, rest: bytes) -> None:

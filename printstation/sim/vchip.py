@@ -278,6 +278,8 @@ class ChipStation:
         self.reader_name = reader_name if reader_name is not None else _reader_for_port(port)
         self._session: _Session | None = None
         self._last: _Session | None = None
+        self._removal_pending = False
+        self._settle_until = 0.0
 
     def chip_path(self, serial: str) -> Path:
         if not serial or not serial.isalnum():
@@ -318,6 +320,7 @@ class ChipStation:
                 f"card {self._session.chip.serial} is still at the station on port {self.port}"
             )
         self.remove()
+        self._await_removal()
         chip = self.chip(serial)
         where = f"virtual reader {self.host}:{self.port}"
         try:
@@ -344,7 +347,11 @@ class ChipStation:
             )
 
     def remove(self) -> None:
-        """The card leaves the station; return once pcscd has noticed (its next poll)."""
+        """The card leaves the station.
+
+        pcscd notices a removal only at its next poll; rather than wait for it here (while
+        the printer has printing to do), the next insert() waits for it if it must.
+        """
         session, self._session = self._session, None
         if session is None:
             return
@@ -355,10 +362,18 @@ class ChipStation:
         if session.torn:
             # After a failed transmit pcscd keeps the reader's old state for a while and
             # misses a card connected meanwhile (measured: > 5 s); a second is enough.
-            time.sleep(TORN_SETTLE_S)
-        elif self.reader_name:
-            # pcscd notices a removal only at its next poll: wait for it.
+            self._settle_until = time.monotonic() + TORN_SETTLE_S
+        else:
+            self._removal_pending = True
+
+    def _await_removal(self) -> None:
+        """Before a new card connects, pcscd must have seen the last one leave."""
+        left = self._settle_until - time.monotonic()
+        if left > 0:
+            time.sleep(left)
+        if self._removal_pending and self.reader_name:
             wait_reader_present(self.reader_name, REMOVAL_TIMEOUT_S, present=False)
+        self._removal_pending = False
 
     def __enter__(self) -> ChipStation:
         return self
