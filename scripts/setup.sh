@@ -12,7 +12,7 @@ APT_PACKAGES=(
   pcscd vsmartcard-vpcd libpcsclite-dev swig libusb-1.0-0 fonts-dejavu-core
   python3 python3-venv python3-dev gcc make pkg-config tzdata iproute2 procps
 )
-TEST_APT_PACKAGES=(postgresql openssl opensc)
+TEST_APT_PACKAGES=(postgresql openssl opensc poppler-utils)
 VENV=.venv
 READER_CONF=/etc/reader.conf.d/printstation-vpcd
 

@@ -45,9 +45,18 @@ COMMANDS: dict[str, tuple[list[str], str]] = {
     "card verify": (["--json"], "card.verify"),
     "card insert": (["X1", "--seconds", "1"], "card.insert"),
     "pki ca": ([], "station.read"),
+    "enrol import": (["/"], "enrol.import"),
+    "printer list": (["--json"], "printer.read"),
+    "printer status": (["--json"], "printer.read"),
+    "printer sim": (["P1", "--json"], "printer.operate"),
+    "audit reconcile": (["--format", "json"], "audit.report"),
+    "audit destruction": (["--format", "json"], "audit.report"),
+    "audit posting": (["--format", "json"], "audit.report"),
+    "audit verify": (["--json"], "audit.verify"),
+    "audit log": (["--json"], "audit.read"),
 }
 #: Commands that act before any station exists, or only on the simulator's own folder.
-UNCHECKED = {"demo", "init"}
+UNCHECKED = {"demo", "init", "enrol make-bundle", "bench"}
 
 
 def leaf_commands(group: click.Group, prefix: str = "") -> list[str]:
