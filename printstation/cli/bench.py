@@ -53,8 +53,42 @@ def bench(
         result["claims_per_second"] = claims["claims_per_second"]
         result["claimed_twice"] = claims["claimed_twice"]
         result["stations"] = stations
+    _print(result, as_json)
+
+
+def _print(result: dict[str, object], as_json: bool) -> None:
     if as_json:
         emit_json(result)
     else:
         for key, value in result.items():
             click.echo(f"{key:28} {value}")
+
+
+@bench.command("import")
+@click.option("--records", default=10_000, show_default=True, type=click.IntRange(1))
+@click.option("--json", "as_json", is_flag=True)
+def bench_import(records: int, as_json: bool) -> None:
+    """Import a synthetic bundle with photos: records per second, peak memory."""
+    from printstation.bench_import import measure_import
+
+    _print(measure_import(records), as_json)
+
+
+@bench.command("driver")
+@click.option("--cards", default=30, show_default=True, type=click.IntRange(1))
+@click.option("--json", "as_json", is_flag=True)
+def bench_driver(cards: int, as_json: bool) -> None:
+    """The printer driver's bytes and host milliseconds per card (simulated printer)."""
+    from printstation.bench_driver import measure_driver
+
+    _print(measure_driver(cards), as_json)
+
+
+@bench.command("chip")
+@click.option("--cards", default=20, show_default=True, type=click.IntRange(1))
+@click.option("--json", "as_json", is_flag=True)
+def bench_chip(cards: int, as_json: bool) -> None:
+    """Chip personalisation through pcscd: APDUs per card against the minimum, ms per card."""
+    from printstation.bench_chip import measure_chip
+
+    _print(measure_chip(cards), as_json)
