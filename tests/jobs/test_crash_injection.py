@@ -1,0 +1,181 @@
+"""Kill -9 the batch runner at random moments, with faults on; every blank keeps one fate.
+
+A station with one simulated printer, about 30 queued cards and three times as many
+blanks runs ``printstation batch run`` in a subprocess, killed at a random moment
+(seeded) spread over start-up, recovery and the whole card sequence. After every kill
+the operator clears the printer and settles each unresolved job from where the
+printer says its card went; the auditor checks the ledger against the printer. Now
+and then the operator restarts without settling, so the next run's own recovery is
+what gets killed. A last run, uninterrupted, finishes the queue.
+
+``PRINTSTATION_CRASH_KILLS`` sets the number of kills (at least 50 in CI).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import statistics
+import subprocess
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import IN_CI, port_open, require_service
+from tests.jobs import crash_tools as ct
+
+CARDS = 30
+BLANKS = 3 * CARDS
+#: 16 s a card at full speed: about 0.3 s of mechanics a card.
+TIME_SCALE = 0.02
+SEED = 20260507
+MIN_CI_KILLS = 50
+#: Printer faults, and chips that fail or answer slowly (0.05 s an APDU: a card that
+#: stays at the encoder long enough for kills to find it there).
+FAULTS = [
+    "card 3: chip slow",
+    "card 4: chip corrupt",
+    "card 9, step Db;c: jam",
+    "card 11: chip slow",
+    "card 15: ribbon_end",
+    "card 19: chip torn",
+    "card 21: chip slow",
+    "card 22, step Sis: jam",
+    "card 27: chip corrupt",
+    "card 30: chip slow",
+    "card 33: cover_open",
+    "card 38: chip slow",
+    "card 41, step Sr: jam",
+    "card 44: chip write_error",
+    "card 48: ribbon_end",
+    "card 50: chip slow",
+    "card 55: chip corrupt",
+]
+#: Share of kills after which the operator restarts without settling anything.
+UNSETTLED_SHARE = 0.25
+#: Share of kills aimed at the first moments of a run (start-up).
+STARTUP_SHARE = 0.12
+RUN_TIMEOUT = 180.0
+
+
+def kills_wanted() -> int:
+    value = os.environ.get("PRINTSTATION_CRASH_KILLS")
+    kills = int(value) if value else (MIN_CI_KILLS if IN_CI else 20)
+    return max(kills, MIN_CI_KILLS) if IN_CI else kills
+
+
+def wait_or_kill(run: subprocess.Popen[bytes], delay: float) -> bool:
+    """kill -9 the run after ``delay`` seconds; False if it had ended by then."""
+    try:
+        run.wait(timeout=delay)
+        return False
+    except subprocess.TimeoutExpired:
+        run.kill()
+        run.wait()
+        return True
+
+
+@pytest.mark.pcscd
+def test_kill_minus_nine_never_loses_or_double_counts_a_blank(tmp_path: Path) -> None:
+    require_service("pcscd with vsmartcard-vpcd (reader C, ports 35967-35968)", port_open(35967))
+    started = time.perf_counter()
+    target = kills_wanted()
+    rng = random.Random(SEED)
+    crash = ct.make_station(
+        tmp_path / "station", cards=CARDS, blanks=BLANKS, faults=FAULTS, time_scale=TIME_SCALE
+    )
+    log = tmp_path / "runs.log"
+    primary: Counter[str] = Counter()
+    every_state: Counter[str] = Counter()
+    positions: Counter[str] = Counter()
+    outcomes: Counter[str] = Counter()
+    jobs_hit: Counter[int] = Counter()
+    startup_s: list[float] = [1.2]
+    card_s: list[float] = [0.8]
+    surfaced: set[int] = set()
+    kills = runs = ended = 0
+    unsettled_before = False
+    try:
+        while kills < target:
+            runs += 1
+            assert runs <= 3 * target, f"only {kills} kills in {runs} runs"
+            left = ct.waiting(crash) + (1 if unsettled_before else 0)
+            startup = statistics.median(startup_s)
+            card = statistics.median(card_s)
+            draw = rng.random()
+            if unsettled_before and draw < 0.5:
+                # The previous kill was not settled: aim at this run's own recovery.
+                delay = startup + rng.uniform(-0.08, 0.08)
+            elif draw < STARTUP_SHARE:
+                delay = rng.uniform(0.0, startup)
+            else:
+                # Spread the kills so the queue lasts until the last one.
+                budget = card * max(0.6, 2.0 * left / (target - kills))
+                delay = startup + rng.uniform(0.0, budget)
+            with crash.station.db.session() as s:
+                mark = ct.audit_mark(s)
+            began = ct.utcnow_naive()
+            run = ct.start_batch(crash, log)
+            killed = wait_or_kill(run, max(delay, 0.0))
+            caught = ct.interruption(crash, mark, began)
+            if caught.startup_s is not None:
+                startup_s.append(caught.startup_s)
+            card_s.extend(caught.issued_gaps)
+            if killed:
+                kills += 1
+                primary[caught.primary] += 1
+                every_state.update(caught.states or [caught.phase])
+                positions[caught.card_position] += 1
+                jobs_hit.update(caught.job_ids)
+            else:
+                ended += 1
+            # Straight after the kill: the ledger holds, whatever was in flight.
+            ct.check_invariants(crash, settled=False)
+            surfaced |= caught.hardware_jobs
+            unsettled_before = killed and rng.random() < UNSETTLED_SHARE
+            if unsettled_before:
+                # The printer is made ready, a card left in its path stays, no job is
+                # looked at: the next run's recovery has it all to do.
+                ct.clear_printer(crash, take_card=False)
+                continue
+            outcomes.update(ct.settle(crash, surfaced))
+            surfaced.clear()
+            ct.check_invariants(crash, settled=True)
+
+        # The last run, uninterrupted, works through what is left of the queue.
+        final_runs = 0
+        while ct.waiting(crash) and final_runs < 6:
+            final_runs += 1
+            run = ct.start_batch(crash, log)
+            assert run.wait(timeout=RUN_TIMEOUT) in (0, 5), log.read_text()[-2000:]
+            outcomes.update(ct.settle(crash, set()))
+            ct.check_invariants(crash, settled=True)
+        states = ct.job_states(crash)
+        counts = ct.check_invariants(crash, settled=True)
+        assert set(states) <= {"issued", "failed"}, states
+        assert states["issued"] + states["failed"] == CARDS
+        assert states["issued"] >= CARDS - 3, states
+        assert not ct.audit_problems(crash)
+        report = {
+            "kills": kills,
+            "runs": runs + final_runs,
+            "runs_ended_before_the_kill": ended,
+            "final_runs": final_runs,
+            "interrupted_primary_state": dict(primary.most_common()),
+            "interrupted_job_states": dict(every_state.most_common()),
+            "card_position_at_kill": dict(positions.most_common()),
+            "distinct_jobs_interrupted": len(jobs_hit),
+            "settled_outcomes": dict(outcomes),
+            "jobs": dict(states),
+            "ledger": counts,
+            "startup_s": round(statistics.median(startup_s), 2),
+            "card_s": round(statistics.median(card_s), 2),
+            "seconds": round(time.perf_counter() - started, 1),
+        }
+        print("crash injection:", json.dumps(report, indent=1))
+        assert kills >= target
+    finally:
+        crash.close()
