@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import itertools
 import os
+import sqlite3
 import subprocess
 import sys
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -116,6 +118,47 @@ def start_batch(crash: CrashStation, log: Path) -> subprocess.Popen[bytes]:
         )
 
 
+def kill_on_event(
+    run: subprocess.Popen[bytes],
+    db_file: Path,
+    mark: int,
+    actions: tuple[str, ...],
+    *,
+    timeout: float,
+    then: float = 0.0,
+) -> bool:
+    """kill -9 the run ``then`` seconds after it records one of ``actions`` (or at
+    ``timeout``); False if it had ended by then. Watches through a read-only connection,
+    which never takes the write lock the run needs."""
+    marks = ",".join("?" * len(actions))
+    query = f"SELECT 1 FROM audit_events WHERE id > ? AND action IN ({marks}) LIMIT 1"
+    conn = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True, timeout=1.0)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline and run.poll() is None:
+            try:
+                if conn.execute(query, (mark, *actions)).fetchone():
+                    time.sleep(then)
+                    break
+            except sqlite3.OperationalError:
+                pass
+            time.sleep(0.002)
+    finally:
+        conn.close()
+    return kill(run, 0.0)
+
+
+def kill(run: subprocess.Popen[bytes], delay: float) -> bool:
+    """kill -9 the run after ``delay`` seconds; False if it had ended by then."""
+    try:
+        run.wait(timeout=delay)
+        return False
+    except subprocess.TimeoutExpired:
+        run.kill()
+        run.wait()
+        return True
+
+
 def audit_mark(session: Session) -> int:
     return int(session.execute(select(func.coalesce(func.max(AuditEvent.id), 0))).scalar_one())
 
@@ -137,7 +180,8 @@ class Interruption:
     #: The most advanced of them: the state a card was in at the kill.
     primary: str = ""
     card_position: str = "none"
-    hardware_jobs: set[int] = field(default_factory=set)
+    #: Every job a worker held at the kill -> its state then (stale ones included).
+    held: dict[int, str] = field(default_factory=dict)
     job_ids: list[int] = field(default_factory=list)
     #: Seconds from the start of the process to its first audit event (None: none).
     startup_s: float | None = None
@@ -165,7 +209,7 @@ def interruption(crash: CrashStation, mark: int, started: datetime) -> Interrupt
     result = Interruption(
         phase="",
         card_position=card["position"] if card else "none",
-        hardware_jobs={jid for jid, st in active.items() if st in HARDWARE},
+        held=active,
         job_ids=sorted(mine),
     )
     if events:
@@ -228,11 +272,12 @@ class Places:
         )
 
 
-def settle(crash: CrashStation, surfaced: set[int]) -> Counter[str]:
+def settle(crash: CrashStation, caught: dict[int, tuple[str, int]]) -> Counter[str]:
     """Recover, then settle every unresolved job from what the printer shows.
 
-    ``surfaced`` are jobs a kill caught in a hardware state: each must be unresolved
-    now (or already settled by an earlier pass), never silently back in the queue.
+    ``caught``: job -> (its state at a kill, the audit mark then). A job caught in a
+    hardware state must have become unresolved next (never silently back in the queue);
+    one caught before the hardware must have gone back to the queue (nothing to settle).
     Returns the outcomes given.
     """
     clear_printer(crash)
@@ -243,13 +288,19 @@ def settle(crash: CrashStation, surfaced: set[int]) -> Counter[str]:
         recover(s, station=crash.station.config.name, actor=OPERATOR)
         stuck = s.execute(select(Job.id, Job.state).where(Job.state.in_(sorted(ACTIVE)))).all()
         assert not stuck, f"jobs left in a worker's state after recovery: {stuck}"
-        for job_id in sorted(surfaced):
-            seen = s.execute(
-                select(func.count())
-                .select_from(AuditEvent)
-                .where(AuditEvent.subject == f"job {job_id}", AuditEvent.action == "job.unresolved")
+        for job_id, (state, mark) in sorted(caught.items()):
+            after = s.execute(
+                select(AuditEvent.action)
+                .where(
+                    AuditEvent.id > mark,
+                    AuditEvent.subject == f"job {job_id}",
+                    AuditEvent.action.like("job.%"),
+                )
+                .order_by(AuditEvent.id)
+                .limit(1)
             ).scalar_one()
-            assert seen, f"job {job_id} was caught in the printer but never made unresolved"
+            expected = "job.unresolved" if state in HARDWARE else "job.queued"
+            assert after == expected, f"job {job_id} caught {state} went on with {after}"
         blanks = {b.serial: b for b in s.execute(select(Blank)).scalars()}
         ejected_unbound = [x for x in places.output if blanks[x].state == "loaded"]
         assert not ejected_unbound, f"cards ejected without being identified: {ejected_unbound}"
@@ -361,3 +412,9 @@ def job_states(crash: CrashStation) -> Counter[str]:
 
 def waiting(crash: CrashStation) -> int:
     return job_states(crash)["queued"]
+
+
+def failed_attempts(crash: CrashStation) -> list[int]:
+    """Attempts of each failed job."""
+    with crash.station.db.session() as s:
+        return list(s.execute(select(Job.attempts).where(Job.state == "failed")).scalars())

@@ -17,13 +17,13 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from printstation.jobs.runner import DEFAULT_MAX_ATTEMPTS
 from tests.conftest import IN_CI, port_open, require_service
 from tests.jobs import crash_tools as ct
 
@@ -58,6 +58,9 @@ FAULTS = [
 UNSETTLED_SHARE = 0.25
 #: Share of kills aimed at the first moments of a run (start-up).
 STARTUP_SHARE = 0.12
+#: Share of kills aimed at short windows, right after one of these events.
+AIMED_SHARE = 0.2
+AIMED = ("job.feeding", "job.at_encoder", "job.encoded", "job.printing", "stock.spoil")
 RUN_TIMEOUT = 180.0
 
 
@@ -65,17 +68,6 @@ def kills_wanted() -> int:
     value = os.environ.get("PRINTSTATION_CRASH_KILLS")
     kills = int(value) if value else (MIN_CI_KILLS if IN_CI else 20)
     return max(kills, MIN_CI_KILLS) if IN_CI else kills
-
-
-def wait_or_kill(run: subprocess.Popen[bytes], delay: float) -> bool:
-    """kill -9 the run after ``delay`` seconds; False if it had ended by then."""
-    try:
-        run.wait(timeout=delay)
-        return False
-    except subprocess.TimeoutExpired:
-        run.kill()
-        run.wait()
-        return True
 
 
 @pytest.mark.pcscd
@@ -88,6 +80,7 @@ def test_kill_minus_nine_never_loses_or_double_counts_a_blank(tmp_path: Path) ->
         tmp_path / "station", cards=CARDS, blanks=BLANKS, faults=FAULTS, time_scale=TIME_SCALE
     )
     log = tmp_path / "runs.log"
+    db_file = crash.folder / "station.db"
     primary: Counter[str] = Counter()
     every_state: Counter[str] = Counter()
     positions: Counter[str] = Counter()
@@ -95,7 +88,7 @@ def test_kill_minus_nine_never_loses_or_double_counts_a_blank(tmp_path: Path) ->
     jobs_hit: Counter[int] = Counter()
     startup_s: list[float] = [1.2]
     card_s: list[float] = [0.8]
-    surfaced: set[int] = set()
+    caught_jobs: dict[int, tuple[str, int]] = {}
     kills = runs = ended = 0
     unsettled_before = False
     try:
@@ -106,20 +99,29 @@ def test_kill_minus_nine_never_loses_or_double_counts_a_blank(tmp_path: Path) ->
             startup = statistics.median(startup_s)
             card = statistics.median(card_s)
             draw = rng.random()
-            if unsettled_before and draw < 0.5:
+            # Short windows are aimed at by watching the audit log for their first event.
+            aim: tuple[str, ...] = ()
+            delay = 0.0
+            if unsettled_before and draw < 0.6:
                 # The previous kill was not settled: aim at this run's own recovery.
-                delay = startup + rng.uniform(-0.08, 0.08)
+                aim = ("job.unresolved", "job.queued", "stock.unknown")
             elif draw < STARTUP_SHARE:
                 delay = rng.uniform(0.0, startup)
+            elif draw < STARTUP_SHARE + AIMED_SHARE:
+                aim = (rng.choice(AIMED),)
             else:
                 # Spread the kills so the queue lasts until the last one.
-                budget = card * max(0.6, 2.0 * left / (target - kills))
+                budget = card * max(0.5, 1.5 * left / (target - kills))
                 delay = startup + rng.uniform(0.0, budget)
             with crash.station.db.session() as s:
                 mark = ct.audit_mark(s)
             began = ct.utcnow_naive()
             run = ct.start_batch(crash, log)
-            killed = wait_or_kill(run, max(delay, 0.0))
+            if aim:
+                then = rng.uniform(0.0, 0.01)
+                killed = ct.kill_on_event(run, db_file, mark, aim, timeout=6.0, then=then)
+            else:
+                killed = ct.kill(run, max(delay, 0.0))
             caught = ct.interruption(crash, mark, began)
             if caught.startup_s is not None:
                 startup_s.append(caught.startup_s)
@@ -134,30 +136,34 @@ def test_kill_minus_nine_never_loses_or_double_counts_a_blank(tmp_path: Path) ->
                 ended += 1
             # Straight after the kill: the ledger holds, whatever was in flight.
             ct.check_invariants(crash, settled=False)
-            surfaced |= caught.hardware_jobs
+            with crash.station.db.session() as s:
+                at_kill = ct.audit_mark(s)
+            for job_id, state in caught.held.items():
+                caught_jobs.setdefault(job_id, (state, at_kill))
             unsettled_before = killed and rng.random() < UNSETTLED_SHARE
             if unsettled_before:
                 # The printer is made ready, a card left in its path stays, no job is
                 # looked at: the next run's recovery has it all to do.
                 ct.clear_printer(crash, take_card=False)
                 continue
-            outcomes.update(ct.settle(crash, surfaced))
-            surfaced.clear()
+            outcomes.update(ct.settle(crash, caught_jobs))
+            caught_jobs.clear()
             ct.check_invariants(crash, settled=True)
 
         # The last run, uninterrupted, works through what is left of the queue.
         final_runs = 0
-        while ct.waiting(crash) and final_runs < 6:
+        while final_runs == 0 or (ct.waiting(crash) and final_runs < 6):
             final_runs += 1
             run = ct.start_batch(crash, log)
             assert run.wait(timeout=RUN_TIMEOUT) in (0, 5), log.read_text()[-2000:]
-            outcomes.update(ct.settle(crash, set()))
+            outcomes.update(ct.settle(crash, {}))
             ct.check_invariants(crash, settled=True)
         states = ct.job_states(crash)
         counts = ct.check_invariants(crash, settled=True)
         assert set(states) <= {"issued", "failed"}, states
         assert states["issued"] + states["failed"] == CARDS
-        assert states["issued"] >= CARDS - 3, states
+        attempts = ct.failed_attempts(crash)
+        assert all(n >= DEFAULT_MAX_ATTEMPTS for n in attempts), attempts
         assert not ct.audit_problems(crash)
         report = {
             "kills": kills,
