@@ -418,3 +418,15 @@ def failed_attempts(crash: CrashStation) -> list[int]:
     """Attempts of each failed job."""
     with crash.station.db.session() as s:
         return list(s.execute(select(Job.attempts).where(Job.state == "failed")).scalars())
+
+
+def fill_reject_box(crash: CrashStation) -> None:
+    """The reject box full of cards nobody took out (none of them this station's)."""
+    from printstation.drivers.profiles import get_profile
+    from printstation.sim.printer_state import StateFile
+
+    capacity = get_profile().reject_capacity
+    with StateFile(crash.sim_dir, crash.printer).locked() as state:
+        state.reject = [
+            {"serial": f"OLD{i:04d}", "card_no": 0, "image": None} for i in range(capacity)
+        ]
