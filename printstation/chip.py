@@ -233,6 +233,7 @@ def build_files(
     capacity: int = DEFAULT_CAPACITY,
     *,
     signer: Signer | None = None,
+    signed: bool | None = None,
     security_reserve: int | None = None,
     profile: ChipProfile | None = None,
 ) -> dict[int, bytes]:
@@ -240,6 +241,8 @@ def build_files(
 
     With a ``signer`` EF 6FF6 holds the security object signing every other file;
     without one it is left out (the chip is then not signed), its room still kept.
+    ``signed=True`` without a signer builds the files of a card to be signed later with
+    ``add_security_object`` (rendering in another process, signing where the key is).
     """
     profile = profile or chip_profile(capacity=capacity)
     reserve = profile.security_reserve if security_reserve is None else security_reserve
@@ -255,7 +258,7 @@ def build_files(
         files[fid] = finger.template
     files[EF_SIGNATURE] = compress_signature(media.signature)
     fids = [EF_CAPABILITIES, EF_PHOTO, *files]
-    if signer is not None:
+    if signer is not None or signed:
         fids.append(EF_SECURITY)
     files[EF_CAPABILITIES] = encode_capabilities(profile.capacity, fids)
     budget = profile.capacity - reserve - sum(len(v) for v in files.values())
@@ -263,16 +266,25 @@ def build_files(
         raise ChipError(f"no room for the photo on a {profile.capacity}-byte chip")
     files[EF_PHOTO] = compress_photo(media.photo, budget, profile)
     if signer is not None:
-        from printstation.security_object import build_security_object
-
-        sod = build_security_object(files, signer)
-        if len(sod) > reserve + budget - len(files[EF_PHOTO]):
-            raise ChipError(
-                f"the security object takes {len(sod)} bytes, more than the {reserve} "
-                "kept for it: use a signer certificate with a smaller key (EC P-256)"
-            )
-        files[EF_SECURITY] = sod
+        return add_security_object(files, signer, profile.capacity)
     return dict(sorted(files.items()))
+
+
+def add_security_object(
+    files: dict[int, bytes], signer: Signer, capacity: int = DEFAULT_CAPACITY
+) -> dict[int, bytes]:
+    """The files with EF 6FF6: the security object signing every other file."""
+    from printstation.security_object import build_security_object
+
+    unsigned = {fid: data for fid, data in files.items() if fid != EF_SECURITY}
+    sod = build_security_object(unsigned, signer)
+    room = capacity - sum(len(v) for v in unsigned.values())
+    if len(sod) > room:
+        raise ChipError(
+            f"the security object takes {len(sod)} bytes, more than the {room} left "
+            "for it: use a signer certificate with a smaller key (EC P-256)"
+        )
+    return dict(sorted({**unsigned, EF_SECURITY: sod}.items()))
 
 
 # --- APDUs --------------------------------------------------------------------------------

@@ -88,6 +88,7 @@ class JobFlow:
         self.session = session
         self.actor = actor
         self._note: dict[str, object] = {}
+        self._commit = True
         self.machine = Machine(
             model=self,
             states=list(STATES),
@@ -97,9 +98,14 @@ class JobFlow:
             after_state_change="_persist",
         )
 
-    def step(self, trigger: str, **note: object) -> None:
-        """Fire ``trigger``; ``note`` goes into the transition's audit event."""
+    def step(self, trigger: str, *, commit: bool = True, **note: object) -> None:
+        """Fire ``trigger``; ``note`` goes into the transition's audit event.
+
+        ``commit=False`` leaves the new state in the session for the caller's next commit:
+        only for a step after which the hardware is not told to act before that commit.
+        """
         self._note = note
+        self._commit = commit
         try:
             self.trigger(trigger)  # type: ignore[attr-defined]
         except MachineError as exc:
@@ -123,4 +129,5 @@ class JobFlow:
             before=before,
             **self._note,
         )
-        self.session.commit()
+        if self._commit:
+            self.session.commit()

@@ -17,12 +17,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
 from printstation import approvals, chip
-from printstation.drivers import protocol
 from printstation.drivers.encoder import PcscEncoder
 from printstation.drivers.printer import CardPrinter, open_printer
 from printstation.enrolment import load_card
@@ -39,10 +38,8 @@ from printstation.errors import (
 )
 from printstation.jobs.machine import JobFlow
 from printstation.jobs.queue import claim_next, recover
-from printstation.layout.face import render_face
+from printstation.jobs.render import PreparedCard, Renderer
 from printstation.models import Enrolment
-from printstation.panels import face_to_panels
-from printstation.records import IssueInfo
 from printstation.station import Station
 from printstation.stock import BlankLedger
 
@@ -51,17 +48,6 @@ CARD_WAIT_SECONDS = 10.0
 
 #: (printer, event, job id, detail) -> None; events: claimed, issued, spoiled, paused, ...
 EventSink = Callable[[str, str, int | None, dict[str, Any]], None]
-
-
-@dataclass(frozen=True)
-class PreparedCard:
-    """Everything a card needs from the CPU, made before the printer asks for it."""
-
-    job_id: int
-    #: The five ``Db`` frames, already encoded for the printer.
-    panel_frames: list[bytes]
-    chip_files: dict[int, bytes]
-    render_ms: float
 
 
 @dataclass
@@ -77,17 +63,6 @@ class WorkerReport:
     render_ms: list[float] = field(default_factory=list)
     chip_ms: list[float] = field(default_factory=list)
     apdus: list[int] = field(default_factory=list)
-
-
-def prepare_card(station: Station, job_id: int, enrolment: Enrolment) -> PreparedCard:
-    """Render the face to panels and build the chip files (pure CPU, no database)."""
-    started = time.perf_counter()
-    record, media = load_card(enrolment)
-    issue = IssueInfo(place=station.config.office.issue_place, date=station.today())
-    face = render_face(record, media, issue, station.config.office, station.template)
-    frames = protocol.encode_panels(face_to_panels(face))
-    files = chip.build_files(record, media, station.config.chip.capacity, signer=station.signer)
-    return PreparedCard(job_id, frames, files, (time.perf_counter() - started) * 1000)
 
 
 class ClaimBudget:
@@ -123,6 +98,7 @@ class PrinterWorker:
         stop: threading.Event | None = None,
         events: EventSink | None = None,
         claim_lock: threading.Lock | None = None,
+        renderer: Renderer | None = None,
     ) -> None:
         self.station = station
         self.cfg = station.printer_config(printer_name)
@@ -134,6 +110,8 @@ class PrinterWorker:
         self.events = events or (lambda *_: None)
         self.claim_lock = claim_lock or threading.Lock()
         self.report = WorkerReport(printer_name)
+        self._own_renderer = renderer is None
+        self.renderer = renderer or Renderer(station)
         self.session = station.db.session()
 
     # -- the loop ---------------------------------------------------------------------
@@ -141,35 +119,37 @@ class PrinterWorker:
     def run(self) -> WorkerReport:
         printer = open_printer(self.cfg, state_dir=self.station.config.sim_dir)
         encoder = PcscEncoder(self.cfg.reader, printer=self.name)
-        render = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"render-{self.name}")
         ahead: tuple[JobFlow, Future[PreparedCard]] | None = None
         started = time.perf_counter()
         try:
-            ahead = self._claim_and_render(render)
+            ahead = self._claim_and_render()
             while ahead is not None and not self.stop.is_set():
                 flow, future = ahead
-                prepared = future.result()
+                try:
+                    prepared = self.renderer.finish(future)
+                except PrintStationError as exc:  # a record the card or chip cannot hold
+                    ahead = self._claim_and_render()
+                    self._give_up(flow, exc)
+                    continue
                 self.report.render_ms.append(prepared.render_ms)
-                flow.step("rendered", render_ms=round(prepared.render_ms, 1))
-                ahead = self._claim_and_render(render)
+                ahead = self._claim_and_render()
                 self._print_card(flow, prepared, printer, encoder)
-        except PrinterNeedsOperator as exc:
+        except PrinterError as exc:  # needs a person, or the printer stopped answering
             self.report.stopped_by = exc.message
             self.events(self.name, "paused", None, {"message": exc.message})
         finally:
             if ahead is not None:  # rendered ahead but never started: back to the queue
                 ahead[1].cancel()
                 self._release(ahead[0])
-            render.shutdown(wait=True)
+            if self._own_renderer:
+                self.renderer.close()
             self.report.seconds = time.perf_counter() - started
             encoder.disconnect()
             printer.close()
             self.session.close()
         return self.report
 
-    def _claim_and_render(
-        self, pool: ThreadPoolExecutor
-    ) -> tuple[JobFlow, Future[PreparedCard]] | None:
+    def _claim_and_render(self) -> tuple[JobFlow, Future[PreparedCard]] | None:
         with self.claim_lock:
             if not self.budget.take():
                 return None
@@ -181,8 +161,19 @@ class PrinterWorker:
                 return None
         self.events(self.name, "claimed", flow.job.id, {"nik": flow.job.nik})
         enrolment = self.session.get(Enrolment, flow.job.enrolment_id)
-        assert enrolment is not None  # a foreign key guarantees it
-        return flow, pool.submit(prepare_card, self.station, flow.job.id, enrolment)
+        if enrolment is None:  # the foreign key forbids it; never print without a record
+            raise JobError(f"job {flow.job.id} has no enrolment {flow.job.enrolment_id}")
+        record, media = load_card(enrolment)
+        # End the read at once: on SQLite every transaction holds the write lock, and
+        # the render must not be waited for while other printers need the database.
+        self.session.commit()
+        return flow, self.renderer.submit(flow.job.id, record, media)
+
+    def _give_up(self, flow: JobFlow, exc: PrintStationError) -> None:
+        flow.job.last_error = exc.message
+        flow.step("give_up", error=exc.code)
+        self.report.failed += 1
+        self.events(self.name, "failed", flow.job.id, {"message": exc.message})
 
     def _release(self, flow: JobFlow) -> None:
         try:
@@ -198,13 +189,12 @@ class PrinterWorker:
     ) -> None:
         job = flow.job
         ledger = BlankLedger(self.session, self.actor)
+        # Stored with the feed (one commit): no hardware acts on a rendered card before.
+        flow.step("rendered", commit=False, render_ms=round(card.render_ms, 1))
         try:
             approvals.check_issuable(self.session, job)
         except JobError as exc:
-            job.last_error = exc.message
-            flow.step("give_up", error=exc.code)
-            self.report.failed += 1
-            self.events(self.name, "failed", job.id, {"message": exc.message})
+            self._give_up(flow, exc)
             return
         while True:
             job.attempts += 1
@@ -225,7 +215,9 @@ class PrinterWorker:
                 flow.step("interrupt", error=exc.code)
                 self.report.unresolved += 1
                 raise PrinterNeedsOperator(job.last_error, where=self.name) from exc
-            flow.step("reached_encoder")
+            # Stored with the blank read at the encoder (one commit): reading a chip moves
+            # no card, and feeding and at_encoder are recovered alike.
+            flow.step("reached_encoder", commit=False)
             serial = self._identify(flow, encoder, printer, ledger)
             if serial is None:
                 if self._retry_or_fail(flow):
@@ -236,7 +228,7 @@ class PrinterWorker:
                 result = chip.personalise(encoder, card.chip_files)
             except EncoderError as exc:
                 encoder.disconnect()
-                printer.reject()
+                self._reject(flow, ledger, printer, serial)
                 self._spoil(flow, ledger, serial, "encoding_failed", exc.message)
                 if self._retry_or_fail(flow):
                     continue
@@ -244,7 +236,7 @@ class PrinterWorker:
             encoder.disconnect()
             self.report.chip_ms.append((time.perf_counter() - started) * 1000)
             self.report.apdus.append(result.apdus)
-            flow.step("encoded", serial=serial, apdus=result.apdus)
+            flow.step("encoded", commit=False, serial=serial, apdus=result.apdus)
             flow.step("start_print", serial=serial)
             try:
                 printer.back_to_front()
@@ -272,8 +264,9 @@ class PrinterWorker:
             encoder.connect()
             serial = chip.read_serial(encoder)
         except EncoderError as exc:
+            self.session.commit()  # at_encoder is stored before the card is moved
             encoder.disconnect()
-            printer.reject()
+            self._reject(flow, ledger, printer, None)
             job.last_error = (
                 f"the chip of the card at printer {self.name} could not be read "
                 f"({exc.message}); its blank is in the reject box: record its "
@@ -288,7 +281,7 @@ class PrinterWorker:
         except (UnknownBlank, BlankAlreadyUsed) as exc:
             self.session.commit()  # keep the security event
             encoder.disconnect()
-            printer.reject()
+            self._reject(flow, ledger, printer, None, serial_read=serial)
             job.last_error = exc.message
             flow.step("retry", error=exc.code, serial=serial)
             self.events(self.name, "security", job.id, {"serial": serial, "message": exc.message})
@@ -317,18 +310,37 @@ class PrinterWorker:
         exc: PrinterError,
     ) -> None:
         """A fault while printing: reject and spoil if the printer can, else leave it open."""
+        self._reject(flow, ledger, printer, serial, fault=exc)
+        self._spoil(flow, ledger, serial, "print_failed", exc.message)
+
+    def _reject(
+        self,
+        flow: JobFlow,
+        ledger: BlankLedger,
+        printer: CardPrinter,
+        serial: str | None,
+        *,
+        serial_read: str | None = None,
+        fault: PrinterError | None = None,
+    ) -> None:
+        """Send the card to the reject box (``Ser``); if the printer refuses, the card is
+        still inside: its job becomes unresolved, its blank (if bound) unknown, and the
+        worker stops for the operator."""
         try:
             printer.reject()
-        except PrinterError:
+        except PrinterError as refused:
+            which = serial or serial_read or "(serial not read)"
+            cause = f"{fault.message}; " if fault else ""
             flow.job.last_error = (
-                f"{exc.message}; the card {serial} is still in printer "
-                f"{self.name}: clear it, then resolve the job"
+                f"{cause}printer {self.name} could not reject card {which} ({refused.message}): "
+                "it is still in the printer; clear it, then resolve the job"
             )
-            ledger.mark_unknown(serial, flow.job)
-            flow.step("interrupt", error=exc.code, serial=serial)
+            if serial is not None:
+                ledger.mark_unknown(serial, flow.job)
+            flow.step("interrupt", error=refused.code, serial=which)
             self.report.unresolved += 1
-            raise PrinterNeedsOperator(flow.job.last_error, where=self.name) from exc
-        self._spoil(flow, ledger, serial, "print_failed", exc.message)
+            self.events(self.name, "unresolved", flow.job.id, {"message": flow.job.last_error})
+            raise PrinterNeedsOperator(flow.job.last_error, where=self.name) from refused
 
     def _retry_or_fail(self, flow: JobFlow) -> bool:
         if flow.job.state != "retry":
@@ -366,8 +378,13 @@ def run_batch(
     limit: int | None = None,
     events: EventSink | None = None,
     stop: threading.Event | None = None,
+    render_processes: int | None = None,
 ) -> list[WorkerReport]:
-    """Recover what a crash left, then run one worker per printer until the queue is done."""
+    """Recover what a crash left, then run one worker per printer until the queue is done.
+
+    ``render_processes``: processes rendering ahead (default: one a core when several
+    printers run; 0 renders in threads).
+    """
     if station.signer is None:
         raise ConfigError(
             "the station has no document signer: set [pki] in its configuration "
@@ -381,20 +398,35 @@ def run_batch(
     stop = stop or threading.Event()
     claim_lock = threading.Lock()
     budget = ClaimBudget(limit)
+    renderer = Renderer(
+        station,
+        Renderer.default_processes(len(printers)) if render_processes is None else render_processes,
+    )
     workers = [
         PrinterWorker(
-            station, name, actor, budget=budget, stop=stop, events=events, claim_lock=claim_lock
+            station,
+            name,
+            actor,
+            budget=budget,
+            stop=stop,
+            events=events,
+            claim_lock=claim_lock,
+            renderer=renderer,
         )
         for name in printers
     ]
-    if len(workers) == 1:
-        return [workers[0].run()]
-    results: list[WorkerReport] = []
-    threads = [
-        threading.Thread(target=lambda w=w: results.append(w.run()), name=w.name) for w in workers
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sorted(results, key=lambda r: r.printer)
+    try:
+        if len(workers) == 1:
+            return [workers[0].run()]
+        results: list[WorkerReport] = []
+        threads = [
+            threading.Thread(target=lambda w=w: results.append(w.run()), name=w.name)
+            for w in workers
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return sorted(results, key=lambda r: r.printer)
+    finally:
+        renderer.close()

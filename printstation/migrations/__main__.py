@@ -22,4 +22,5 @@ def main() -> None:
         engine.dispose()
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -188,11 +188,6 @@ def test_kill_minus_nine_never_loses_or_double_counts_a_blank(tmp_path: Path) ->
 
 
 @pytest.mark.pcscd
-@pytest.mark.xfail(
-    strict=True,
-    reason="a refused reject (Ser) after a chip failure leaves the job at_encoder, "
-    "surfaced only by the next run's recovery",
-)
 def test_a_refused_reject_leaves_the_job_unresolved(tmp_path: Path) -> None:
     """The chip fails with the reject box full: the card stays at the encoder, and its
     job must say so (unresolved, blank unknown) when the batch stops, not only after a
