@@ -67,7 +67,15 @@ def measure_batch(
         "chip_ms_per_card": _median([m for r in reports for m in r.chip_ms]),
         "apdus_per_card": _median([float(a) for r in reports for a in r.apdus]),
         "runner_overhead_ms_per_card": _median(per_printer_overhead),
-        "utilisation": round((issued / wall * 3600) / rated_per_hour, 4) if wall else 0.0,
+        # Each printer's busy share while it had cards to print: its cards' rated time
+        # over the time its worker ran (the queue's tail, when printers run out of work
+        # at different moments, is not counted against the runner).
+        "utilisation": round(
+            sum(r.issued * card_seconds for r in reports) / sum(r.seconds for r in reports), 4
+        )
+        if issued
+        else 0.0,
+        "batch_utilisation": round((issued / wall * 3600) / rated_per_hour, 4) if wall else 0.0,
     }
 
 
