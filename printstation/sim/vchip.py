@@ -250,6 +250,12 @@ class _Session:
         self.sock.close()
 
 
+#: Per vpcd port: until when pcscd needs to settle after a torn card, and whether a
+#: removal is still to be noticed. Kept per port, not per ChipStation, because a later
+#: station object on the same reader (the next command, the next test) must wait too.
+_READER_SETTLE: dict[int, tuple[float, bool]] = {}
+
+
 class ChipStation:
     """One simulated printer's contact station, holding at most one card's chip."""
 
@@ -278,8 +284,6 @@ class ChipStation:
         self.reader_name = reader_name if reader_name is not None else _reader_for_port(port)
         self._session: _Session | None = None
         self._last: _Session | None = None
-        self._removal_pending = False
-        self._settle_until = 0.0
 
     def chip_path(self, serial: str) -> Path:
         if not serial or not serial.isalnum():
@@ -362,18 +366,18 @@ class ChipStation:
         if session.torn:
             # After a failed transmit pcscd keeps the reader's old state for a while and
             # misses a card connected meanwhile (measured: > 5 s); a second is enough.
-            self._settle_until = time.monotonic() + TORN_SETTLE_S
+            _READER_SETTLE[self.port] = (time.monotonic() + TORN_SETTLE_S, False)
         else:
-            self._removal_pending = True
+            _READER_SETTLE[self.port] = (0.0, True)
 
     def _await_removal(self) -> None:
         """Before a new card connects, pcscd must have seen the last one leave."""
-        left = self._settle_until - time.monotonic()
+        settle_until, removal_pending = _READER_SETTLE.pop(self.port, (0.0, False))
+        left = settle_until - time.monotonic()
         if left > 0:
             time.sleep(left)
-        if self._removal_pending and self.reader_name:
+        if removal_pending and self.reader_name:
             wait_reader_present(self.reader_name, REMOVAL_TIMEOUT_S, present=False)
-        self._removal_pending = False
 
     def __enter__(self) -> ChipStation:
         return self
