@@ -11,8 +11,9 @@ from printstation import approvals
 from printstation.db import Database
 from printstation.errors import JobError, PermissionDenied
 from printstation.jobs.queue import claim_next
-from printstation.models import Approval, Enrolment, IssuedCard, Job
+from printstation.models import Approval, IssuedCard, Job
 from printstation.stock import BlankLedger, set_setting
+from tests.factories import add_job
 
 
 @pytest.fixture
@@ -21,32 +22,6 @@ def db(database_url: str) -> Database:
     database.create_schema()
     yield database
     database.dispose()
-
-
-def add_job(s, n: int, *, state: str = "queued", nik: str | None = None) -> Job:
-    nik = nik or f"53710157089{n:05d}"
-    s.add(
-        Enrolment(
-            id=f"E-{n}",
-            nik=nik,
-            name="X",
-            record={},
-            photo=b"",
-            signature=b"",
-            finger_1="a",
-            template_1=b"",
-            finger_2="b",
-            template_2=b"",
-            content_hash="0" * 64,
-            source="t",
-            line=n,
-            imported_by="op",
-        )
-    )
-    job = Job(enrolment_id=f"E-{n}", nik=nik, state=state)
-    s.add(job)
-    s.flush()
-    return job
 
 
 def test_approved_priority_jumps_the_queue_by_deadline(db: Database) -> None:

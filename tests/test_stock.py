@@ -7,8 +7,9 @@ from sqlalchemy.exc import IntegrityError
 
 from printstation.db import Database
 from printstation.errors import BlankAlreadyUsed, StockError, UnknownBlank
-from printstation.models import Enrolment, IssuedCard, Job
+from printstation.models import IssuedCard, Job
 from printstation.stock import BlankLedger, serial_range
+from tests.factories import add_job
 
 
 @pytest.fixture
@@ -20,28 +21,7 @@ def db(database_url: str) -> Database:
 
 
 def _job(session, nik: str = "5371015708900002", enrolment_id: str = "E-1") -> Job:
-    session.add(
-        Enrolment(
-            id=enrolment_id,
-            nik=nik,
-            name="MARIA",
-            record={},
-            photo=b"p",
-            signature=b"s",
-            finger_1="right_index",
-            template_1=b"t",
-            finger_2="left_index",
-            template_2=b"t",
-            content_hash="x" * 64,
-            source="test",
-            line=1,
-            imported_by="op",
-        )
-    )
-    job = Job(enrolment_id=enrolment_id, nik=nik, state="at_encoder")
-    session.add(job)
-    session.flush()
-    return job
+    return add_job(session, int(enrolment_id[2:]), nik=nik, state="at_encoder")
 
 
 def test_serial_range_keeps_width_and_prefix() -> None:

@@ -10,8 +10,9 @@ from printstation.errors import JobError
 from printstation.jobs import machine
 from printstation.jobs.machine import JobFlow
 from printstation.jobs.queue import claim_next, recover
-from printstation.models import AuditEvent, Blank, Enrolment, Job
+from printstation.models import AuditEvent, Blank, Job
 from printstation.stock import BlankLedger
+from tests.factories import add_job
 
 
 @pytest.fixture
@@ -20,32 +21,6 @@ def db(database_url: str) -> Database:
     database.create_schema()
     yield database
     database.dispose()
-
-
-def add_job(session, n: int, **fields) -> Job:
-    enrolment_id = f"E-{n}"
-    session.add(
-        Enrolment(
-            id=enrolment_id,
-            nik=f"53710157089{n:05d}",
-            name="X",
-            record={},
-            photo=b"",
-            signature=b"",
-            finger_1="a",
-            template_1=b"",
-            finger_2="b",
-            template_2=b"",
-            content_hash="0" * 64,
-            source="t",
-            line=n,
-            imported_by="op",
-        )
-    )
-    job = Job(enrolment_id=enrolment_id, nik=f"53710157089{n:05d}", **fields)
-    session.add(job)
-    session.flush()
-    return job
 
 
 def test_every_state_is_in_exactly_the_groups_that_describe_it() -> None:
