@@ -54,12 +54,14 @@ def list_jobs(ctx: click.Context, state: tuple[str, ...], as_json: bool) -> None
     if as_json:
         emit_json([{k: r[k] for k in ("id", "nik", "state", "attempts", "serial")} for r in rows])
         return
-    table = Table("id", "NIK", "state", "attempts", "serial", "printer", "priority")
+    table = Table("id", "state", "attempts", "printer", "priority")
+    table.add_column("NIK", no_wrap=True, min_width=16)
+    table.add_column("serial", no_wrap=True)
     for r in rows:
         table.add_row(
             *(
                 str(r[k] if r[k] is not None else "")
-                for k in ("id", "nik", "state", "attempts", "serial", "printer", "priority")
+                for k in ("id", "state", "attempts", "printer", "priority", "nik", "serial")
             )
         )
     Console().print(table)
