@@ -201,6 +201,8 @@ class VirtualChip:
         self.path = path
         self.extended = extended
         self.locked = False
+        #: Changed since saved: written to disk when the card leaves the reader or locks.
+        self.dirty = False
         self.mf = FileNode(MF_FID, True)
         self.current_df = self.mf
         self.current_ef: FileNode | None = None
@@ -217,7 +219,13 @@ class VirtualChip:
         self.mf = FileNode.from_json(raw["mf"])
         self.current_df = self.mf
 
+    def flush(self) -> None:
+        """Save what changed since the last save (the card leaving the reader, a lock)."""
+        if self.dirty:
+            self.save()
+
     def save(self) -> None:
+        self.dirty = False
         if self.path is None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -383,7 +391,7 @@ class VirtualChip:
             self.current_df, self.current_ef = node, None
         else:
             self.current_ef = node
-        self.save()
+        self.dirty = True
         return sw_bytes(SW_OK)
 
     def _binary_target(self, cmd: Command) -> tuple[FileNode | None, int]:
@@ -413,7 +421,7 @@ class VirtualChip:
         if self.current_ef is None:
             raise RuntimeError("write() needs a current EF: call check_update() first")
         self.current_ef.data[offset : offset + len(data)] = data
-        self.save()
+        self.dirty = True
 
     def _update_binary(self, cmd: Command) -> bytes:
         sw = self.check_update(cmd)

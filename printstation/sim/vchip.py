@@ -245,6 +245,7 @@ class _Session:
         if self.closed.is_set():
             return
         self.closed.set()
+        self.chip.flush()
         with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)
         self.sock.close()

@@ -89,6 +89,7 @@ def test_files_survive_in_the_chips_folder(tmp_path: Path, card: VirtualChip) ->
     run(card, CREATE_DF)
     run(card, create_ef(0x6FF1, 3))
     run(card, "00D6000003414243")
+    card.flush()  # the card leaves the reader
     again = VirtualChip("201811000001", path=tmp_path / "201811000001.json")
     node = again.file(0x7F0A, 0x6FF1)
     assert node is not None and bytes(node.data) == b"ABC"
