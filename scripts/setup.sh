@@ -139,6 +139,8 @@ main() {
       start_postgres
       say "running the tests"
       "$VENV/bin/ruff" check printstation tests
+      "$VENV/bin/ruff" format --check printstation tests
+      "$VENV/bin/mypy" printstation
       exec "$VENV/bin/pytest" -q "$@"
       ;;
     *)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import click
 
 from printstation.cli import emit_json, main
@@ -56,7 +58,7 @@ def bench(
     _print(result, as_json)
 
 
-def _print(result: dict[str, object], as_json: bool) -> None:
+def _print(result: Mapping[str, object], as_json: bool) -> None:
     if as_json:
         emit_json(result)
     else:

@@ -9,6 +9,8 @@ one database never take the same job; on SQLite every transaction holds the writ
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,7 +19,7 @@ from printstation.models import Blank, Job
 from printstation.stock import BlankLedger, get_setting
 
 
-def queue_order() -> tuple[object, ...]:
+def queue_order() -> tuple[Any, ...]:
     return (Job.priority_rank, Job.deadline.asc().nulls_last(), Job.id)
 
 
