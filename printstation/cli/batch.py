@@ -22,9 +22,17 @@ def batch() -> None:
 @batch.command()
 @click.option("--printer", "printers", multiple=True, help="Printers to use (default: all).")
 @click.option("--limit", type=click.IntRange(1), help="Print at most this many cards.")
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="When a printer needs a person (jam, cover, feeder, ribbon), pause it and carry on "
+    "once it is cleared, instead of stopping it.",
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def run(ctx: click.Context, printers: tuple[str, ...], limit: int | None, as_json: bool) -> None:
+def run(
+    ctx: click.Context, printers: tuple[str, ...], limit: int | None, wait: bool, as_json: bool
+) -> None:
     """Print the queue: settle what a crash left, then one worker per printer."""
     with reporting(as_json):
         station = pass_station(ctx)
@@ -38,9 +46,11 @@ def run(ctx: click.Context, printers: tuple[str, ...], limit: int | None, as_jso
             total = min(total, limit)
         stop = threading.Event()
         if as_json:
-            reports = run_batch(station, names, actor, limit=limit, stop=stop)
+            reports = run_batch(
+                station, names, actor, limit=limit, stop=stop, wait_for_operator=wait
+            )
         else:
-            reports = _run_with_progress(station, names, actor, limit, total, stop)
+            reports = _run_with_progress(station, names, actor, limit, total, stop, wait)
     out = {
         "issued": sum(r.issued for r in reports),
         "spoiled": sum(r.spoiled for r in reports),
@@ -70,7 +80,13 @@ def run(ctx: click.Context, printers: tuple[str, ...], limit: int | None, as_jso
 
 
 def _run_with_progress(
-    station: Any, names: list[str], actor: str, limit: int | None, total: int, stop: threading.Event
+    station: Any,
+    names: list[str],
+    actor: str,
+    limit: int | None,
+    total: int,
+    stop: threading.Event,
+    wait: bool,
 ) -> list[Any]:
     with Progress(
         TextColumn("{task.description}"),
@@ -97,5 +113,9 @@ def _run_with_progress(
                 progress.console.print(f"[yellow]{printer}: {kind}[/] job {job_id}: {text}")
                 if task is not None and kind == "paused":
                     progress.update(task, description=f"  {printer}: [red]needs operator[/]")
+            elif kind == "resumed" and task is not None:
+                progress.update(task, description=f"  {printer}: resumed")
 
-        return run_batch(station, names, actor, limit=limit, events=on_event, stop=stop)
+        return run_batch(
+            station, names, actor, limit=limit, events=on_event, stop=stop, wait_for_operator=wait
+        )

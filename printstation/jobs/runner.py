@@ -45,6 +45,7 @@ from printstation.stock import BlankLedger
 
 DEFAULT_MAX_ATTEMPTS = 3
 CARD_WAIT_SECONDS = 10.0
+OPERATOR_POLL_SECONDS = 2.0
 
 #: (printer, event, job id, detail) -> None; events: claimed, issued, spoiled, paused, ...
 EventSink = Callable[[str, str, int | None, dict[str, Any]], None]
@@ -99,6 +100,7 @@ class PrinterWorker:
         events: EventSink | None = None,
         claim_lock: threading.Lock | None = None,
         renderer: Renderer | None = None,
+        wait_for_operator: bool = False,
     ) -> None:
         self.station = station
         self.cfg = station.printer_config(printer_name)
@@ -110,6 +112,8 @@ class PrinterWorker:
         self.events = events or (lambda *_: None)
         self.claim_lock = claim_lock or threading.Lock()
         self.report = WorkerReport(printer_name)
+        #: Pause and poll the printer until it is cleared, instead of stopping.
+        self.wait_for_operator = wait_for_operator
         self._own_renderer = renderer is None
         self.renderer = renderer or Renderer(station)
         self.session = station.db.session()
@@ -133,7 +137,12 @@ class PrinterWorker:
                     continue
                 self.report.render_ms.append(prepared.render_ms)
                 ahead = self._claim_and_render()
-                self._print_card(flow, prepared, printer, encoder)
+                try:
+                    self._print_card(flow, prepared, printer, encoder)
+                except PrinterNeedsOperator as exc:
+                    if not self.wait_for_operator:
+                        raise
+                    self._wait_until_cleared(printer, exc)
         except PrinterError as exc:  # needs a person, or the printer stopped answering
             self.report.stopped_by = exc.message
             self.events(self.name, "paused", None, {"message": exc.message})
@@ -148,6 +157,16 @@ class PrinterWorker:
             printer.close()
             self.session.close()
         return self.report
+
+    def _wait_until_cleared(self, printer: CardPrinter, exc: PrinterNeedsOperator) -> None:
+        """Pause this printer until the operator has cleared it, then carry on."""
+        self.events(self.name, "paused", None, {"message": exc.message})
+        while not self.stop.wait(OPERATOR_POLL_SECONDS):
+            status = printer.read_status()
+            if status.state == "ready" and status.feeder.get("state") != "empty":
+                self.events(self.name, "resumed", None, {"message": "printer cleared"})
+                return
+        raise exc
 
     def _claim_and_render(self) -> tuple[JobFlow, Future[PreparedCard]] | None:
         with self.claim_lock:
@@ -379,6 +398,7 @@ def run_batch(
     events: EventSink | None = None,
     stop: threading.Event | None = None,
     render_processes: int | None = None,
+    wait_for_operator: bool = False,
 ) -> list[WorkerReport]:
     """Recover what a crash left, then run one worker per printer until the queue is done.
 
@@ -412,6 +432,7 @@ def run_batch(
             events=events,
             claim_lock=claim_lock,
             renderer=renderer,
+            wait_for_operator=wait_for_operator,
         )
         for name in printers
     ]
