@@ -3,20 +3,26 @@ refused with exit code 4 and an audited denial. New commands must be added to CO
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from printstation import approvals
 from printstation.cli import main
-from printstation.demo import init_station
-from printstation.models import AuditEvent, Enrolment, Job
+from printstation.config import write_config
+from printstation.db import make_engine
+from printstation.demo import init_station, station_table
+from printstation.models import AuditEvent
 from printstation.roles import PERMISSIONS, ROLES
 from printstation.station import Station
 from printstation.users import add_user
+from tests.conftest import postgres_url, require_service
+from tests.factories import add_job
 
 PIN = "2468"
 USERS = {"operator": "ani", "supervisor": "budi", "auditor": "citra"}
@@ -76,38 +82,38 @@ def test_every_command_is_listed_with_its_action() -> None:
     assert all(action in PERMISSIONS for _, action in COMMANDS.values())
 
 
-@pytest.fixture(scope="module")
-def station_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    config = init_station(tmp_path_factory.mktemp("roles"), printers=1)
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def station_config(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
+    folder = tmp_path_factory.mktemp("roles")
+    config = init_station(folder, printers=1)
+    schema = None
+    if request.param == "postgresql":
+        url = postgres_url()
+        require_service("PostgreSQL (PRINTSTATION_TEST_PG_URL)", url is not None)
+        assert url is not None
+        schema = f"roles_{os.getpid()}"
+        with make_engine(url).begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        table = station_table(folder, 1)
+        table["station"]["database_url"] = f"{url}?options=-csearch_path%3D{schema}"
+        write_config(config, table)
     station = Station.open(str(config))
     with station.db.transaction() as s:
         add_user(s, USERS["supervisor"], "supervisor", PIN, by="setup")
         add_user(s, USERS["operator"], "operator", PIN, by="setup")
         add_user(s, USERS["auditor"], "auditor", PIN, by="setup")
-        s.add(
-            Enrolment(
-                id="E-1",
-                nik="5371015708900002",
-                name="X",
-                record={},
-                photo=b"",
-                signature=b"",
-                finger_1="a",
-                template_1=b"",
-                finger_2="b",
-                template_2=b"",
-                content_hash="0" * 64,
-                source="t",
-                line=1,
-                imported_by="ani",
-            )
-        )
-        s.add(Job(enrolment_id="E-1", nik="5371015708900002", state="queued"))
+        add_job(s, 1, nik="5371015708900002")
     with station.db.session() as s:
         approvals.request_priority(s, 1, "cpns", "ani")
         s.commit()
     station.close()
-    return config
+    yield config
+    if schema is not None:
+        with make_engine(postgres_url() or "").begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
 
 
 @pytest.mark.parametrize("role", ROLES)
