@@ -33,7 +33,7 @@ def _median(values: list[float]) -> float:
 def measure_batch(
     printers: int = 1, card_seconds: float = 2.0, cards: int | None = None
 ) -> dict[str, Any]:
-    cards = cards or 10 * printers
+    cards = cards or 20 * printers
     with tempfile.TemporaryDirectory(prefix="printstation-bench-") as tmp:
         # The simulated printers keep no card images: composing them costs host CPU that
         # a real printer would not take from the station.

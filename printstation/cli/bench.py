@@ -18,7 +18,7 @@ from printstation.cli import emit_json, main
     type=click.FloatRange(0.05),
     help="Wall-clock seconds a simulated printer takes for one card.",
 )
-@click.option("--cards", type=click.IntRange(1), help="Cards to print (default 10 a printer).")
+@click.option("--cards", type=click.IntRange(1), help="Cards to print (default 20 a printer).")
 @click.option(
     "--stations",
     default=0,
