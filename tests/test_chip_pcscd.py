@@ -34,6 +34,8 @@ from printstation.station import Station
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_chip import make_media, make_record
 
+from tests.conftest import require_service
+
 pytestmark = pytest.mark.pcscd
 
 #: "Virtual PCD C 00 00" is kept for these tests.
@@ -43,12 +45,7 @@ SERIAL = "53712611000042"
 
 
 def require_reader() -> None:
-    if reader_listed(READER):
-        return
-    message = f"pcscd is not running or does not list the vpcd reader {READER!r}"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+    require_service(f"pcscd listing the vpcd reader {READER!r}", reader_listed(READER))
 
 
 @pytest.fixture

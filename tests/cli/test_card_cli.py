@@ -18,6 +18,7 @@ from printstation.errors import NoCardInReader
 from printstation.sim.iso7816 import VirtualChip
 from printstation.sim.vchip import reader_listed, wait_reader_present
 from printstation.station import Station
+from tests.conftest import require_service
 
 #: "Virtual PCD C 00 01" is kept for these tests.
 READER = os.environ.get("PRINTSTATION_TEST_INSERT_READER", "Virtual PCD C 00 01")
@@ -33,10 +34,7 @@ def test_pki_ca_prints_the_ca_certificate(tmp_path: Path) -> None:
 
 @pytest.mark.pcscd
 def test_card_insert_keeps_the_card_in_the_reader(tmp_path: Path) -> None:
-    if not reader_listed(READER):
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"pcscd does not list {READER!r}")
-        pytest.skip(f"pcscd does not list {READER!r}")
+    require_service(f"pcscd listing {READER!r}", reader_listed(READER))
     config = init_station(tmp_path / "st")
     station = Station.open(str(config))
     chips = station.config.sim_dir / "chips"

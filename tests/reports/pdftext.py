@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from tests.conftest import require_service
 
 
 def pdf_text(path: Path) -> str:
     tool = shutil.which("pdftotext")
-    if tool is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("pdftotext (poppler-utils) is required in CI", pytrace=False)
-        pytest.skip("pdftotext (poppler-utils) is not installed")
+    require_service("pdftotext (poppler-utils)", tool is not None)
+    assert tool is not None
     done = subprocess.run(
         [tool, "-layout", str(path), "-"], capture_output=True, text=True, check=True
     )

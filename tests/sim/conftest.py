@@ -10,6 +10,7 @@ import pytest
 
 from printstation.drivers.encoder import PcscEncoder
 from printstation.sim.vchip import ChipStation, reader_listed
+from tests.conftest import require_service
 
 #: Reader "Virtual PCD D 00 00" (port 35969) is kept for these tests; the environment
 #: may point them elsewhere (e.g. a private pcscd).
@@ -20,12 +21,7 @@ TEST_READER = os.environ.get("PRINTSTATION_TEST_READER", "Virtual PCD D 00 00")
 
 def require_pcscd(reader: str = TEST_READER) -> None:
     """Skip when pcscd does not list the reader; in CI (CI=true) that is a failure."""
-    if reader_listed(reader):
-        return
-    message = f"pcscd is not running or does not list the vpcd reader {reader!r}"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+    require_service(f"pcscd listing the vpcd reader {reader!r}", reader_listed(reader))
 
 
 @pytest.fixture

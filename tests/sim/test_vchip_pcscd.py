@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from collections.abc import Iterator
@@ -18,6 +17,8 @@ from printstation.sim.vchip import ChipStation, reader_listed
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from test_chip import make_media, make_record
 
+from tests.conftest import require_service
+
 pytestmark = pytest.mark.pcscd
 
 #: These tests use "Virtual PCD C 00 00", apart from the readers other tests drive.
@@ -26,10 +27,7 @@ C_PORT, C_READER = 35967, "Virtual PCD C 00 00"
 
 @pytest.fixture
 def station(tmp_path: Path) -> Iterator[ChipStation]:
-    if not reader_listed(C_READER):
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"pcscd does not list {C_READER!r}")
-        pytest.skip(f"pcscd does not list {C_READER!r}")
+    require_service(f"pcscd listing {C_READER!r}", reader_listed(C_READER))
     chip_station = ChipStation("127.0.0.1", C_PORT, tmp_path / "chips", reader_name=C_READER)
     yield chip_station
     chip_station.remove()
