@@ -36,7 +36,10 @@ def _digest(
 def record(session: Session, actor: str, action: str, subject: str, /, **detail: Any) -> AuditEvent:
     """Append one event in the caller's transaction (committed with the change it records)."""
     head = session.execute(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()
+        select(AuditHead)
+        .where(AuditHead.id == 1)
+        .with_for_update()
+        .execution_options(populate_existing=True)  # another session may have appended
     ).scalar_one_or_none()
     if head is None:
         head = AuditHead(id=1, last_id=0, last_hash=GENESIS)

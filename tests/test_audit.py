@@ -49,3 +49,21 @@ def test_event_removed_from_the_end_is_found(db: Database) -> None:
     with db.session() as s:
         problems = audit.verify_chain(s)
     assert len(problems) == 1 and "end" in problems[0].problem
+
+
+def test_sessions_appending_in_turn_keep_one_chain(database_url: str) -> None:
+    """Two stations (sessions) append alternately: each continues the other's chain."""
+    db = Database(database_url)
+    db.create_schema()
+    first, second = db.session(), db.session()
+    for i in range(3):
+        audit.record(first, "ani", "stock.load", f"P1-{i}")
+        first.commit()
+        audit.record(second, "dewi", "stock.load", f"P2-{i}")
+        second.commit()
+    first.close()
+    second.close()
+    with db.session() as s:
+        assert audit.verify_chain(s) == []
+        assert s.query(AuditEvent).count() == 6
+    db.dispose()
