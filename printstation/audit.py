@@ -47,6 +47,8 @@ def record(session: Session, actor: str, action: str, subject: str, /, **detail:
     at = utcnow().replace(tzinfo=None)
     detail = json.loads(json.dumps(detail, default=str))
     event = AuditEvent(
+        # Numbered from the locked head, so no flush is needed to learn the id.
+        id=head.last_id + 1,
         at=at,
         actor=actor,
         action=action,
@@ -56,7 +58,6 @@ def record(session: Session, actor: str, action: str, subject: str, /, **detail:
         hash=_digest(head.last_hash, at, actor, action, subject, detail),
     )
     session.add(event)
-    session.flush()
     head.last_id = event.id
     head.last_hash = event.hash
     return event
