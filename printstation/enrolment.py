@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from printstation import audit
+from printstation.approvals import new_job
 from printstation.bundle import BundleReader, ManifestLine, open_bundle
 from printstation.enrolment_fields import (
     TEXT_LIMITS,
@@ -228,17 +229,9 @@ def store_line(
     _check_nik_free(session, record)
     media = normalise_media(checked.raw, targets)
     session.add(
-        Enrolment(
-            id=record.enrolment_id,
-            nik=record.nik,
-            name=record.name,
-            record=record_to_dict(record),
-            photo=media.photo,
-            signature=media.signature,
-            finger_1=media.fingerprints[0].finger,
-            template_1=media.fingerprints[0].template,
-            finger_2=media.fingerprints[1].finger,
-            template_2=media.fingerprints[1].template,
+        enrolment_row(
+            record,
+            media,
             content_hash=checked.content_hash,
             source=source[-400:],
             line=line,
@@ -246,9 +239,7 @@ def store_line(
         )
     )
     session.flush()
-    job = Job(enrolment_id=record.enrolment_id, nik=record.nik, state="queued")
-    session.add(job)
-    session.flush()
+    job = new_job(session, record, actor)  # a reprint waits for a supervisor
     audit.record(
         session,
         actor,
@@ -319,6 +310,34 @@ def import_bundle(
         session.close()
         bundle.close()
     return report
+
+
+def enrolment_row(
+    record: CardRecord,
+    media: EnrolmentMedia,
+    *,
+    content_hash: str,
+    source: str,
+    line: int,
+    imported_by: str,
+) -> Enrolment:
+    """The stored form of an accepted record and its normalised media."""
+    return Enrolment(
+        id=record.enrolment_id,
+        nik=record.nik,
+        name=record.name,
+        record=record_to_dict(record),
+        photo=media.photo,
+        signature=media.signature,
+        finger_1=media.fingerprints[0].finger,
+        template_1=media.fingerprints[0].template,
+        finger_2=media.fingerprints[1].finger,
+        template_2=media.fingerprints[1].template,
+        content_hash=content_hash,
+        source=source,
+        line=line,
+        imported_by=imported_by,
+    )
 
 
 def load_card(enrolment: Enrolment) -> tuple[CardRecord, EnrolmentMedia]:

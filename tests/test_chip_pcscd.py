@@ -24,10 +24,10 @@ from printstation.cli import main
 from printstation.cli.card import verify_card
 from printstation.demo import init_station
 from printstation.drivers.encoder import PcscEncoder
+from printstation.enrolment import enrolment_row
 from printstation.errors import EncoderError
-from printstation.models import Blank, Enrolment, IssuedCard, Job, Lot
+from printstation.models import Blank, IssuedCard, Job, Lot
 from printstation.pki import create_demo_pki
-from printstation.records import record_to_dict
 from printstation.sim.vchip import ChipStation, reader_listed
 from printstation.station import Station
 
@@ -67,21 +67,8 @@ def station(tmp_path: Path) -> Iterator[Station]:
             )
         )
         s.add(
-            Enrolment(
-                id=record.enrolment_id,
-                nik=record.nik,
-                name=record.name,
-                record=record_to_dict(record),
-                photo=media.photo,
-                signature=media.signature,
-                finger_1=media.fingerprints[0].finger,
-                template_1=media.fingerprints[0].template,
-                finger_2=media.fingerprints[1].finger,
-                template_2=media.fingerprints[1].template,
-                content_hash="0" * 64,
-                source="test",
-                line=1,
-                imported_by="t",
+            enrolment_row(
+                record, media, content_hash="0" * 64, source="test", line=1, imported_by="t"
             )
         )
         s.flush()

@@ -11,7 +11,7 @@ import pytest
 from printstation.bundle import BundleEntry, write_bundle
 from printstation.db import Database
 from printstation.enrolment import import_bundle
-from printstation.models import Job
+from printstation.models import Approval, Job
 from printstation.regions import load_regions
 from printstation.synthetic import synthetic_residents
 
@@ -112,6 +112,10 @@ def test_a_nik_with_a_valid_card_takes_only_a_reprint(
     report = import_bundle(db.session, bundle, load_regions(), "op")
     if field is None:
         assert (report.accepted, report.rejected) == (1, 0), report.errors
+        with db.session() as s:  # the reprint waits for a supervisor's approval
+            held = s.query(Job).filter(Job.state == "held").one()
+            request = s.query(Approval).filter(Approval.job_id == held.id).one()
+            assert (request.kind, request.reason, request.status) == ("reprint", reason, "pending")
     else:
         assert report.rejected == 1 and report.errors[0]["field"] == field
         assert "KTP000001" in report.errors[0]["reason"]

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from printstation import audit
 from printstation.db import Database
-from printstation.models import Blank, Enrolment, Job
+from printstation.models import Blank, Job
 from printstation.stock import BlankLedger
+from tests.factories import add_job
 
 WITA = ZoneInfo("Asia/Makassar")
 
@@ -35,29 +36,7 @@ class StockStory:
         self.monkeypatch.setattr(audit, "utcnow", lambda: when)
 
     def _job(self, serial: str) -> Job:
-        n = len(self.jobs) + 1
-        nik = f"537101570890{n:04d}"
-        self.session.add(
-            Enrolment(
-                id=f"E-{n}",
-                nik=nik,
-                name="MARIA",
-                record={},
-                photo=b"p",
-                signature=b"s",
-                finger_1="right_index",
-                template_1=b"t",
-                finger_2="left_index",
-                template_2=b"t",
-                content_hash="x" * 64,
-                source="test",
-                line=n,
-                imported_by="op",
-            )
-        )
-        job = Job(enrolment_id=f"E-{n}", nik=nik, state="at_encoder")
-        self.session.add(job)
-        self.session.flush()
+        job = add_job(self.session, len(self.jobs) + 1, state="at_encoder")
         self.ledger.identify(serial, "P1", job)
         self.jobs[serial] = job
         return job
