@@ -42,10 +42,6 @@ class BundleError(InputError):
     code = "bundle"
 
 
-class LineTooLong(BundleError):
-    """A manifest line over MAX_LINE_BYTES (reported for that line; the import goes on)."""
-
-
 @dataclass(frozen=True)
 class ManifestLine:
     number: int

@@ -14,7 +14,7 @@ consumed.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -81,9 +81,6 @@ class StockCounts:
             "loaded": self.loaded,
             "balanced": self.balanced,
         }
-
-    def details(self) -> dict[str, Any]:
-        return asdict(self) | {"balanced": self.balanced}
 
 
 class BlankLedger:

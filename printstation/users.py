@@ -103,13 +103,3 @@ def authenticate(
             session.commit()
             raise
     return user
-
-
-def role_of(session: Session, name: str) -> str:
-    """The role a name acts with (set-up mode: the name's own role, else operator)."""
-    user = session.get(User, name)
-    if user is not None:
-        return user.role
-    if has_users(session):
-        raise PermissionDenied(f"unknown user {name!r}", where=name)
-    return name if name in roles.ROLES else "operator"
