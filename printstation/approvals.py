@@ -137,13 +137,16 @@ def pending(session: Session) -> list[Approval]:
     )
 
 
-def check_issuable(session: Session, job: Job) -> None:
-    """Refuse, before a blank is fed, a job that would give its NIK a second valid card."""
+def check_issuable(session: Session, job: Job) -> str | None:
+    """Refuse, before a blank is fed, a job that would give its NIK a second valid card.
+
+    Returns the serial of the valid card an approved reprint replaces, or None.
+    """
     previous = session.execute(
         select(IssuedCard.serial).where(IssuedCard.nik == job.nik, IssuedCard.status == "valid")
     ).scalar_one_or_none()
     if previous is None:
-        return
+        return None
     approved = session.execute(
         select(Approval.id).where(
             Approval.job_id == job.id, Approval.kind == "reprint", Approval.status == "approved"
@@ -154,6 +157,7 @@ def check_issuable(session: Session, job: Job) -> None:
             f"NIK {job.nik} already has a valid card ({previous}) and job {job.id} "
             "is not an approved reprint: it cannot be printed"
         )
+    return previous
 
 
 def retire_previous_card(session: Session, job: Job, new_serial: str) -> IssuedCard | None:

@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 from printstation.models import AuditEvent, AuditHead, utcnow
 
 GENESIS = "0" * 64
+#: Where a session keeps the head row it has locked in its current transaction.
+_HEAD_KEY = "printstation.audit.head"
 
 
 def _digest(
@@ -33,17 +35,35 @@ def _digest(
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def record(session: Session, actor: str, action: str, subject: str, /, **detail: Any) -> AuditEvent:
-    """Append one event in the caller's transaction (committed with the change it records)."""
-    head = session.execute(
+def _locked_head(session: Session) -> AuditHead:
+    """The chain's head row, locked for the rest of the session's transaction.
+
+    It is read afresh once a transaction (another session may have appended since) and
+    then reused: the lock holds until the transaction ends. A lock taken inside a
+    savepoint is not reused, since rolling the savepoint back releases it.
+    """
+    transaction = session.get_transaction()
+    held = session.info.get(_HEAD_KEY)
+    if transaction is not None and held is not None and held[0] is transaction:
+        head: AuditHead = held[1]
+        return head
+    found = session.execute(
         select(AuditHead)
         .where(AuditHead.id == 1)
         .with_for_update()
         .execution_options(populate_existing=True)  # another session may have appended
     ).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(id=1, last_id=0, last_hash=GENESIS)
-        session.add(head)
+    if found is None:
+        found = AuditHead(id=1, last_id=0, last_hash=GENESIS)
+        session.add(found)
+    if not session.in_nested_transaction():
+        session.info[_HEAD_KEY] = (session.get_transaction(), found)
+    return found
+
+
+def record(session: Session, actor: str, action: str, subject: str, /, **detail: Any) -> AuditEvent:
+    """Append one event in the caller's transaction (committed with the change it records)."""
+    head = _locked_head(session)
     at = utcnow().replace(tzinfo=None)
     detail = json.loads(json.dumps(detail, default=str))
     event = AuditEvent(

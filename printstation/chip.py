@@ -19,6 +19,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from printstation.chip_tlv import encode_biodata, encode_capabilities
 from printstation.errors import ChipError, ChipVerificationFailed
 from printstation.records import CardRecord, EnrolmentMedia
+from printstation.security_object import build_security_object
 
 if TYPE_CHECKING:
     from printstation.pki import Signer
@@ -274,8 +275,6 @@ def add_security_object(
     files: dict[int, bytes], signer: Signer, capacity: int = DEFAULT_CAPACITY
 ) -> dict[int, bytes]:
     """The files with EF 6FF6: the security object signing every other file."""
-    from printstation.security_object import build_security_object
-
     unsigned = {fid: data for fid, data in files.items() if fid != EF_SECURITY}
     sod = build_security_object(unsigned, signer)
     room = capacity - sum(len(v) for v in unsigned.values())

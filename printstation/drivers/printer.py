@@ -7,6 +7,11 @@ open cover, an empty feeder, a ribbon fault). A command whose reply does not com
 time raises PrinterTimeout; nothing is retried behind the caller's back, because a
 card may have moved.
 
+Commands may be pipelined (``send``): the frames go out together and their replies are
+read later, in order, so the printer's mechanics run back to back while the station
+does its own work (storing a job's state, preparing the next card) rather than the
+printer waiting on the host between commands.
+
 ``read_status`` gathers what an operator needs at a glance (identity, state, feeder,
 ribbon, counters, warnings); the printer's profile (printstation.drivers.profiles)
 turns raw readings into warnings such as "ribbon low".
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,6 +125,26 @@ _STATE_OF_STATUS = {
 }
 
 
+class PendingReplies:
+    """The replies owed for frames sent together (``CardPrinter.send``)."""
+
+    def __init__(self, printer: CardPrinter, count: int) -> None:
+        self.printer = printer
+        self.count = count
+
+    def wait(self) -> None:
+        """Read every reply, then raise the first refusal among them.
+
+        Replies after a refusal are read too, so none is later taken for the answer to
+        another command. A reply that never comes raises PrinterTimeout at once. Wait
+        for pipelines in the order they were sent.
+        """
+        count, self.count = self.count, 0
+        refused = self.printer._read_owed(count)
+        if refused is not None:
+            raise refused
+
+
 class CardPrinter:
     """A card printer reached through a transport; ``name`` is the station's name for it."""
 
@@ -136,28 +162,60 @@ class CardPrinter:
         self.profile = profile
         self.reply_timeout_ms = reply_timeout_ms
         self.mechanical_timeout_ms = mechanical_timeout_ms
+        #: Bytes read past the reply waited for: pipelined replies may share one read.
+        self._received = bytearray()
+        #: Frames sent by ``send`` whose replies are still to be read, with their timeouts.
+        self._owed: deque[tuple[bytes, int]] = deque()
 
     # --- conversation -------------------------------------------------------------------
 
     def _exchange(self, frame: bytes, timeout_ms: int | None = None) -> bytes:
         """Send one frame and return its whole reply."""
-        timeout_ms = timeout_ms or self.reply_timeout_ms
+        if self._owed:  # a pipeline whose sender stopped before reading its replies
+            refused = self._read_owed(len(self._owed))
+            if refused is not None:
+                log.warning("printer %s: unread refusal before %r: %s", self.name, frame, refused)
         self.transport.write(frame)
+        return self._reply(frame, timeout_ms or self.reply_timeout_ms)
+
+    def _reply(self, frame: bytes, timeout_ms: int) -> bytes:
+        """The next whole reply (the one owed to ``frame``); what follows it is kept."""
         deadline = time.monotonic() + timeout_ms / 1000
-        reply = b""
-        while not protocol.reply_complete(reply):
+        while (found := protocol.split_reply(self._received)) is None:
             left_ms = int((deadline - time.monotonic()) * 1000)
             try:
                 if left_ms <= 0:
                     raise PrinterTimeout("no reply")
-                reply += self.transport.read(left_ms)
+                self._received += self.transport.read(left_ms)
             except PrinterTimeout as exc:
                 raise PrinterTimeout(
                     f"printer {self.name} did not answer {protocol.command_name(frame)} within "
                     f"{timeout_ms / 1000:g} s: check that it is powered and shows no error"
                 ) from exc
+        reply, used = found
+        del self._received[:used]
         log.debug("printer %s: %s -> %r", self.name, protocol.command_name(frame), reply)
         return reply
+
+    def send(self, frames: list[bytes], *, mechanical: bool = True) -> PendingReplies:
+        """Send ``frames`` together; ``wait()`` on the result reads their replies."""
+        timeout = self.mechanical_timeout_ms if mechanical else self.reply_timeout_ms
+        for frame in frames:
+            self.transport.write(frame)
+            self._owed.append((frame, timeout))
+        return PendingReplies(self, len(frames))
+
+    def _read_owed(self, count: int) -> PrinterError | None:
+        """Read up to ``count`` owed replies in order; the first refusal among them."""
+        refused: PrinterError | None = None
+        for _ in range(min(count, len(self._owed))):
+            frame, timeout = self._owed.popleft()
+            reply = self._reply(frame, timeout)
+            try:
+                protocol.parse_ack(reply, command=protocol.command_of(frame), printer=self.name)
+            except PrinterError as exc:
+                refused = refused or exc
+        return refused
 
     def _query(self, frame: bytes) -> str:
         reply = self._exchange(frame)
@@ -338,6 +396,14 @@ class CardPrinter:
         """Send panel frames already encoded (rendering ahead keeps the printer busy)."""
         for frame in frames:
             self._act(frame, mechanical=True)
+
+    def print_head_and_panels(self, frames: list[bytes]) -> PendingReplies:
+        """``Sr`` and the panel frames pipelined: the panels download while the card moves."""
+        return self.send([protocol.to_print_head(), *frames])
+
+    def start_eject(self) -> PendingReplies:
+        """``Se`` with its reply read later: the station works while the card prints."""
+        return self.send([protocol.print_and_eject()])
 
     def eject(self) -> None:
         """Print what was downloaded and eject the card to the output hopper (``Se``)."""

@@ -265,9 +265,20 @@ def clean_reply(raw: bytes) -> str:
     return raw.rstrip(b"\x00\r\n").decode("ascii", "replace")
 
 
-def reply_complete(raw: bytes) -> bool:
-    """Whether a reply has arrived in full (it ends with CR or NUL)."""
-    return raw.endswith((b"\r", b"\x00"))
+def split_reply(raw: bytes | bytearray) -> tuple[bytes, int] | None:
+    """The first whole reply in ``raw`` (ended by CR or NUL) and how many bytes it took,
+    with the NULs usblp pads it with; None while it is still arriving."""
+    start = 0
+    while start < len(raw) and raw[start] == 0:
+        start += 1
+    ends = [i for i in (raw.find(b"\r", start), raw.find(b"\x00", start)) if i >= 0]
+    if not ends:
+        return None
+    end = min(ends) + 1
+    used = end
+    while used < len(raw) and raw[used] == 0:
+        used += 1
+    return bytes(raw[start:end]), used
 
 
 def nack_error(code: str, detail: str, *, command: str, printer: str) -> PrinterError:

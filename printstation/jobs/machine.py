@@ -1,9 +1,10 @@
 """The job state machine: one card's way through the station.
 
 Every transition is written to the database (with its audit event) before the caller
-tells the hardware to act, so after a crash the stored state says what may have
-happened: a job caught in a hardware state may have a blank in the printer and becomes
-``unresolved`` until an operator settles it.
+tells the hardware to do what the new state stands for (``feeding`` before a blank is
+fed, ``printing`` before ``Se`` prints), so after a crash the stored state says what
+may have happened: a job caught in a hardware state may have a blank in the printer and
+becomes ``unresolved`` until an operator settles it.
 
     queued -> claimed -> rendered -> feeding -> at_encoder -> encoded -> printing -> issued
     side states: held (a reprint awaiting approval), retry (a blank was spoiled),

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from printstation import chip
 from printstation.config import OfficeConfig
 from printstation.drivers import protocol
-from printstation.layout.face import render_face
+from printstation.layout import face
 from printstation.layout.template import Template
 from printstation.panels import face_to_panels
 from printstation.records import CardRecord, EnrolmentMedia, IssueInfo
@@ -51,6 +51,7 @@ _TEMPLATE: Template | None = None
 def _init_process(template: Template) -> None:
     global _TEMPLATE
     _TEMPLATE = template
+    face.prepare(template)
 
 
 def _ready() -> bool:
@@ -63,8 +64,8 @@ def render_card(item: RenderJob, template: Template | None = None) -> PreparedCa
     template = template or _TEMPLATE
     if template is None:
         raise RuntimeError("render_card needs a template")
-    face = render_face(item.record, item.media, item.issue, item.office, template)
-    frames = protocol.encode_panels(face_to_panels(face))
+    image = face.render_face(item.record, item.media, item.issue, item.office, template)
+    frames = protocol.encode_panels(face_to_panels(image))
     files = chip.build_files(item.record, item.media, item.capacity, signed=True)
     return PreparedCard(item.job_id, frames, files, (time.perf_counter() - started) * 1000)
 
@@ -89,6 +90,7 @@ class Renderer:
                 ready.result()
         else:
             self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="render")
+            face.prepare(station.template)
 
     @staticmethod
     def default_processes(printers: int) -> int:

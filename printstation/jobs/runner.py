@@ -1,15 +1,19 @@
-"""The batch runner: one worker per printer, each rendering its next card ahead.
+"""The batch runner: one worker per printer, each preparing its next card ahead.
 
-A worker claims a job, renders it (face panels and chip files) while the printer is
-still busy with the previous card, and drives the card's hardware sequence:
+A worker drives each card's hardware sequence:
 
     Ss, Sis -> chip serial read, blank checked against stock -> chip personalised and
-    read back -> Sr, Db y/m/c/k/o, Se -> issued
+    read back -> Sr with Db y/m/c/k/o pipelined -> Se -> issued
 
-Each step's state is committed before the hardware is told to act (JobFlow). A chip
-that fails is rejected (Ser) and its blank spoiled with its cause; the job retries on a
-new blank until its attempts run out. A printer that needs a person pauses its worker
-with a message saying what to do.
+and while ``Se`` prints (the printer's longest step) it claims the next job, renders
+it (face panels and chip files, in a pool) and signs its chip data, so the printer
+starts the next card as soon as this one is out.
+
+Each step's state is committed before the hardware is told to act on it (JobFlow);
+``printing`` is stored while the card moves to the print head and the panels download,
+before ``Se`` prints. A chip that fails is rejected (Ser) and its blank spoiled with its
+cause; the job retries on a new blank until its attempts run out. A printer that needs
+a person pauses its worker with a message saying what to do.
 """
 
 from __future__ import annotations
@@ -117,28 +121,26 @@ class PrinterWorker:
         self._own_renderer = renderer is None
         self.renderer = renderer or Renderer(station)
         self.session = station.db.session()
+        #: The next card, claimed and rendered while the current one printed.
+        self._next: _Ready | None = None
+        #: What went wrong preparing it; raised once the current card is settled.
+        self._next_error: Exception | None = None
 
     # -- the loop ---------------------------------------------------------------------
 
     def run(self) -> WorkerReport:
         printer = open_printer(self.cfg, state_dir=self.station.config.sim_dir)
         encoder = PcscEncoder(self.cfg.reader, printer=self.name)
-        ahead: tuple[JobFlow, Future[PreparedCard]] | None = None
         started = time.perf_counter()
         try:
-            ahead = self._claim_and_render()
-            while ahead is not None and not self.stop.is_set():
-                flow, future = ahead
+            while not self.stop.is_set():
+                if self._next_error is not None:
+                    raise self._next_error
+                card, self._next = self._next or self._prepare_next(), None
+                if card is None:
+                    break
                 try:
-                    prepared = self.renderer.finish(future)
-                except PrintStationError as exc:  # a record the card or chip cannot hold
-                    ahead = self._claim_and_render()
-                    self._give_up(flow, exc)
-                    continue
-                self.report.render_ms.append(prepared.render_ms)
-                ahead = self._claim_and_render()
-                try:
-                    self._print_card(flow, prepared, printer, encoder)
+                    self._print_card(card, printer, encoder)
                 except PrinterNeedsOperator as exc:
                     if not self.wait_for_operator:
                         raise
@@ -147,9 +149,8 @@ class PrinterWorker:
             self.report.stopped_by = exc.message
             self.events(self.name, "paused", None, {"message": exc.message})
         finally:
-            if ahead is not None:  # rendered ahead but never started: back to the queue
-                ahead[1].cancel()
-                self._release(ahead[0])
+            if self._next is not None:  # prepared but never started: back to the queue
+                self._release(self._next.flow)
             if self._own_renderer:
                 self.renderer.close()
             self.report.seconds = time.perf_counter() - started
@@ -167,6 +168,39 @@ class PrinterWorker:
                 self.events(self.name, "resumed", None, {"message": "printer cleared"})
                 return
         raise exc
+
+    def _prepare_next(self) -> _Ready | None:
+        """Claim the next job and render it, checking that its NIK may have the card.
+
+        A job that cannot be printed (its record does not fit the card or the chip, or
+        its NIK has a valid card it does not replace) fails, and the next is taken.
+        """
+        while not self.stop.is_set() and (claimed := self._claim_and_render()) is not None:
+            flow, future = claimed
+            try:
+                prepared = self.renderer.finish(future)
+                replaces = approvals.check_issuable(self.session, flow.job)
+            except PrintStationError as exc:
+                self._give_up(flow, exc)
+                continue
+            flow.step("rendered", render_ms=round(prepared.render_ms, 1))
+            self.report.render_ms.append(prepared.render_ms)
+            return _Ready(flow, prepared, replaces)
+        return None
+
+    def _prepare_while_printing(self) -> None:
+        """Claim, render and sign the next card while ``Se`` prints this one.
+
+        Anything but a record's own fault is kept and raised once this card's outcome
+        is stored, so a failure here never leaves the printing card unaccounted.
+        """
+        if self._next is not None or self._next_error is not None:
+            return  # a retried card reaches Se again: the next one is ready already
+        try:
+            self._next = self._prepare_next()
+        except Exception as exc:
+            self.session.rollback()
+            self._next_error = exc
 
     def _claim_and_render(self) -> tuple[JobFlow, Future[PreparedCard]] | None:
         with self.claim_lock:
@@ -203,18 +237,9 @@ class PrinterWorker:
 
     # -- one card ---------------------------------------------------------------------
 
-    def _print_card(
-        self, flow: JobFlow, card: PreparedCard, printer: CardPrinter, encoder: PcscEncoder
-    ) -> None:
-        job = flow.job
+    def _print_card(self, ready: _Ready, printer: CardPrinter, encoder: PcscEncoder) -> None:
+        flow, card, job = ready.flow, ready.card, ready.flow.job
         ledger = BlankLedger(self.session, self.actor)
-        # Stored with the feed (one commit): no hardware acts on a rendered card before.
-        flow.step("rendered", commit=False, render_ms=round(card.render_ms, 1))
-        try:
-            approvals.check_issuable(self.session, job)
-        except JobError as exc:
-            self._give_up(flow, exc)
-            return
         while True:
             job.attempts += 1
             flow.step("feed", attempt=job.attempts, printer=self.name)
@@ -255,18 +280,22 @@ class PrinterWorker:
             encoder.disconnect()
             self.report.chip_ms.append((time.perf_counter() - started) * 1000)
             self.report.apdus.append(result.apdus)
-            flow.step("encoded", commit=False, serial=serial, apdus=result.apdus)
-            flow.step("start_print", serial=serial)
             try:
-                printer.back_to_front()
-                printer.download_frames(card.panel_frames)
-                printer.eject()
+                moving = printer.print_head_and_panels(card.panel_frames)
+                # Stored while the card moves and the panels download; before Se prints.
+                flow.step("encoded", commit=False, serial=serial, apdus=result.apdus)
+                flow.step("start_print", serial=serial)
+                moving.wait()
+                printing = printer.start_eject()
+                self._prepare_while_printing()
+                printing.wait()
             except PrinterError as exc:
                 self._print_fault(flow, ledger, serial, printer, exc)
                 if job.state == "retry" and self._retry_or_fail(flow):
                     continue
                 return
-            approvals.retire_previous_card(self.session, job, serial)
+            if ready.replaces is not None:
+                approvals.retire_previous_card(self.session, job, serial)
             ledger.issue(serial, job, self.name)
             flow.step("issued", serial=serial)
             self.report.issued += 1
@@ -381,6 +410,16 @@ class PrinterWorker:
             printer.card_to_contact_station()
         except FeederEmpty as exc:
             raise _NotFed(exc) from exc
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """A claimed job, rendered and signed, that its NIK may have."""
+
+    flow: JobFlow
+    card: PreparedCard
+    #: The valid card an approved reprint replaces.
+    replaces: str | None
 
 
 class _NotFed(Exception):

@@ -95,6 +95,11 @@ class _Prepared:
     background: np.ndarray
 
 
+def prepare(template: Template) -> None:
+    """Load the template's fonts and draw its background now (else the first card does)."""
+    _prepare(template)
+
+
 @lru_cache(maxsize=4)
 def _prepare(template: Template) -> _Prepared:
     regular = find_font(template.fonts.regular, template.fonts.folders)

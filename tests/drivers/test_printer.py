@@ -150,6 +150,58 @@ def test_jam_during_a_panel_download_names_the_step() -> None:
     assert len(transport.written) == 3  # k and o were not sent after the jam
 
 
+class LateTransport(ScriptedTransport):
+    """Replies become readable only once every scripted frame has been written."""
+
+    def read(self, timeout_ms: int) -> bytes:
+        assert not self.script, "a reply was read before the pipelined frames were all sent"
+        return super().read(timeout_ms)
+
+
+def test_pipelined_frames_go_out_before_any_reply_is_read() -> None:
+    frames = [b"\x1bDb;k;2;" + b"\xff" * 8 + b"\r", b"\x1bDb;o;2;" + b"\x00" * 8 + b"\r"]
+    transport = LateTransport(
+        [
+            (b"\x1bSr\r", [b"OK\rO"]),  # replies may share a read and split anywhere
+            (frames[0], [b"K\r\x00OK"]),
+            (frames[1], [b"\r"]),
+            (b"\x1bSe\r", [b"OK\r"]),
+        ]
+    )
+    printer = CardPrinter(transport, "P2")
+    moving = printer.print_head_and_panels(frames)
+    printing = printer.start_eject()
+    moving.wait()
+    printing.wait()
+    assert len(transport.written) == 4
+    assert not transport.pending
+
+
+def test_a_refusal_in_a_pipeline_is_raised_after_every_reply_is_read() -> None:
+    frames = [b"\x1bDb;k;2;" + b"\xff" * 8 + b"\r", b"\x1bDb;o;2;" + b"\x00" * 8 + b"\r"]
+    printer, transport = converse(
+        [
+            (b"\x1bSr\r", [b"OK\r"]),
+            (frames[0], [b"NACK;T\r"]),
+            (frames[1], [b"NACK;T\r"]),
+            (b"\x1bRlr;p\r", [b"ERR JAM\r"]),
+        ]
+    )
+    with pytest.raises(PrinterJam, match="card jammed on printer P2 during Db;k"):
+        printer.print_head_and_panels(frames).wait()
+    # The second NACK was read with the first: the next query gets its own answer.
+    assert printer.status() == "ERR JAM"
+    assert not transport.pending
+
+
+def test_replies_of_an_abandoned_pipeline_are_not_taken_for_the_next_answer() -> None:
+    printer, transport = converse([(b"\x1bSr\r", [b"OK\r"]), (b"\x1bSer\r", [b"NACK;T\r"])])
+    printer.print_head_and_panels([])  # its sender failed before waiting
+    with pytest.raises(PrinterJam, match="during Ser"):
+        printer.reject()
+    assert not transport.pending
+
+
 def test_missing_reply_times_out_with_the_command_named() -> None:
     printer, _ = converse([(b"\x1bSe\r", [])])
     with pytest.raises(PrinterTimeout, match=r"did not answer Se \(print and eject\)"):

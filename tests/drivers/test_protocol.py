@@ -63,8 +63,25 @@ def test_command_names_for_logging() -> None:
 def test_reply_text_drops_trailing_cr_and_nuls() -> None:
     assert protocol.parse_reply(b"OK\r\x00\x00", command="Ss", printer="P1") == "OK"
     assert protocol.parse_number(b"249\r", command="Rco;n", printer="P1") == 249
-    assert protocol.reply_complete(b"OK\x00")
-    assert not protocol.reply_complete(b"O")
+
+
+@pytest.mark.parametrize(
+    ("received", "reply", "used"),
+    [
+        (b"OK\r", b"OK\r", 3),
+        (b"OK\x00", b"OK\x00", 3),
+        (b"OK\r\x00\x00", b"OK\r", 5),  # usblp's NULs go with the reply they follow
+        (b"OK\rNACK;T\r", b"OK\r", 3),  # pipelined replies in one read
+        (b"\x00OK\r", b"OK\r", 4),  # a NUL that came in a read of its own
+    ],
+)
+def test_split_reply_takes_one_whole_reply(received: bytes, reply: bytes, used: int) -> None:
+    assert protocol.split_reply(received) == (reply, used)
+
+
+def test_split_reply_waits_for_the_end_of_a_reply() -> None:
+    assert protocol.split_reply(b"NAC") is None
+    assert protocol.split_reply(b"\x00\x00") is None
 
 
 @pytest.mark.parametrize(
