@@ -4,8 +4,11 @@ One run prepares a throw-away demo station whose simulated printers take ``card_
 of wall-clock time a card, prints the batch, and reports medians: rendering, chip
 personalisation through pcscd, APDUs, the runner's own overhead (wall time minus the
 printers' mechanical time), and utilisation (cards per hour over the printers' rated
-cards per hour). With a PostgreSQL URL and ``stations`` > 0 it also measures how fast K
-runner processes claim jobs from one shared queue.
+cards per hour), each printer from its first card's feed to its last card out; the
+batch's start-up until each printer's first feed is ``start_ms``, and
+``batch_utilisation`` counts the whole wall time. With a PostgreSQL URL and
+``stations`` > 0 it also measures how fast K runner processes claim jobs from one
+shared queue.
 """
 
 from __future__ import annotations
@@ -54,8 +57,13 @@ def measure_batch(
             station.close()
     issued = sum(r.issued for r in reports)
     rated_per_hour = printers * 3600 / card_seconds
+    # Each printer is measured from its first card's feed to its last card out: before
+    # the first feed the batch is starting (claiming and rendering every printer's first
+    # card at once), after the last the queue is empty. Both are reported on their own:
+    # start_ms, and batch_utilisation over the whole wall time.
+    printing = [(r, r.seconds - (r.first_feed or 0.0)) for r in reports if r.issued]
     per_printer_overhead = [
-        (r.seconds - r.issued * card_seconds) * 1000 / r.issued for r in reports if r.issued
+        (seconds - r.issued * card_seconds) * 1000 / r.issued for r, seconds in printing
     ]
     return {
         "printers": printers,
@@ -67,14 +75,14 @@ def measure_batch(
         "chip_ms_per_card": _median([m for r in reports for m in r.chip_ms]),
         "apdus_per_card": _median([float(a) for r in reports for a in r.apdus]),
         "runner_overhead_ms_per_card": _median(per_printer_overhead),
-        # Each printer's busy share while it had cards to print: its cards' rated time
-        # over the time its worker ran (the queue's tail, when printers run out of work
-        # at different moments, is not counted against the runner).
+        # Each printer's busy share while it printed: its cards' rated time over the time
+        # from its first feed to its last card out.
         "utilisation": round(
-            sum(r.issued * card_seconds for r in reports) / sum(r.seconds for r in reports), 4
+            sum(r.issued * card_seconds for r, _ in printing) / sum(s for _, s in printing), 4
         )
-        if issued
+        if printing
         else 0.0,
+        "start_ms": _median([r.first_feed * 1000 for r in reports if r.first_feed is not None]),
         "batch_utilisation": round((issued / wall * 3600) / rated_per_hour, 4) if wall else 0.0,
     }
 

@@ -98,7 +98,7 @@ def measure_chip(
                 station.remove()
             max_write, max_read = encoder.max_command_data, encoder.max_response_data
         finally:
-            encoder.disconnect()
+            encoder.close()
             station.remove()
     minimum = minimum_apdus(files, max_write, max_read)
     return {

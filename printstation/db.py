@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -11,6 +13,35 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from printstation.errors import ConfigError
+
+#: How long a transaction waits for SQLite's write lock before giving up.
+LOCK_WAIT_SECONDS = 60.0
+#: The first and longest pauses between tries for the write lock.
+LOCK_POLL_SECONDS = (0.0002, 0.004)
+
+
+def begin_immediate(dbapi_conn: sqlite3.Connection) -> None:
+    """``BEGIN IMMEDIATE``, waiting for the write lock in short pauses.
+
+    SQLite's own busy handler sleeps 1, 2, 5, 10, 15... ms between tries, far longer
+    than the station's transactions hold the lock, so printers sharing a station would
+    wait for nothing; this tries again after 0.2 ms, doubling up to 4 ms.
+    """
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    pause, longest = LOCK_POLL_SECONDS
+    dbapi_conn.execute("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                dbapi_conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, longest)
+    finally:
+        dbapi_conn.execute(f"PRAGMA busy_timeout={LOCK_WAIT_SECONDS * 1000:.0f}")
 
 
 def make_engine(url: str) -> Engine:
@@ -29,13 +60,15 @@ def make_engine(url: str) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=60000")
-            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute(f"PRAGMA busy_timeout={LOCK_WAIT_SECONDS * 1000:.0f}")
+            # FULL: a commit is on disk before the printer is told to act on it, even if
+            # the power fails (NORMAL in WAL mode may lose the last commits then).
+            cur.execute("PRAGMA synchronous=FULL")
             cur.close()
 
         @event.listens_for(engine, "begin")
         def _begin_immediate(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            begin_immediate(conn.connection.dbapi_connection)
 
         return engine
     if url.startswith("postgresql"):

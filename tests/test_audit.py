@@ -67,3 +67,26 @@ def test_sessions_appending_in_turn_keep_one_chain(database_url: str) -> None:
         assert audit.verify_chain(s) == []
         assert s.query(AuditEvent).count() == 6
     db.dispose()
+
+
+def test_a_savepoint_rolled_back_leaves_the_chain_whole(database_url: str) -> None:
+    """Events appended in one transaction reuse its locked head; a savepoint's events
+    rolled back take their numbers and hashes with them."""
+    db = Database(database_url)
+    db.create_schema()
+    with db.transaction() as s:
+        audit.record(s, "ani", "stock.load", "kept-1")
+        nested = s.begin_nested()
+        audit.record(s, "ani", "stock.load", "dropped")
+        nested.rollback()
+        audit.record(s, "ani", "stock.load", "kept-2")
+        nested = s.begin_nested()
+        audit.record(s, "ani", "stock.load", "in-a-savepoint")
+        nested.commit()
+        audit.record(s, "ani", "stock.load", "kept-3")
+    with db.session() as s:
+        assert audit.verify_chain(s) == []
+        events = s.query(AuditEvent).order_by(AuditEvent.id).all()
+        assert [e.subject for e in events] == ["kept-1", "kept-2", "in-a-savepoint", "kept-3"]
+        assert [e.id for e in events] == [1, 2, 3, 4]
+    db.dispose()

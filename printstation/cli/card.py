@@ -7,6 +7,7 @@ compares its content with this station's record of the card.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -101,9 +102,9 @@ def verify_card(
         ca_path = station.config.pki.ca_cert
     ca = load_certificate(ca_path)
     result = CardVerification()
-    encoder = PcscEncoder(reader or _default_reader(station))
-    encoder.wait_for_card(CARD_WAIT_S)
-    with encoder:
+    with contextlib.closing(PcscEncoder(reader or _default_reader(station))) as encoder:
+        encoder.wait_for_card(CARD_WAIT_S)
+        encoder.connect()
         result.serial = chip.read_serial(encoder)
         try:
             content = chip.read_card(encoder)

@@ -82,7 +82,12 @@ def with_le(apdu: bytes, le: int) -> bytes:
 
 
 class PcscEncoder:
-    """One PC/SC reader and the chip in it. Use as a context manager or connect()."""
+    """One PC/SC reader and the chip in it. Use as a context manager or connect().
+
+    The PC/SC context and the reader's connection object are kept from card to card
+    (``close`` releases them), so each card costs pcscd only its connect and APDUs; a
+    chip's support for extended APDUs is probed once per kind of chip (its ATR).
+    """
 
     def __init__(self, reader_name: str, *, printer: str | None = None) -> None:
         self.reader_name = reader_name
@@ -91,6 +96,9 @@ class PcscEncoder:
         self.atr = b""
         self.extended = False
         self._connection: CardConnection | None = None
+        self._reader_connection: CardConnection | None = None
+        self._context: int | None = None
+        self._extended_by_atr: dict[bytes, bool] = {}
 
     @property
     def where(self) -> str:
@@ -138,11 +146,24 @@ class PcscEncoder:
 
     # --- presence ---------------------------------------------------------------------
 
+    def _pcsc_context(self) -> int:
+        if self._context is None:
+            hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+            if hresult != scard.SCARD_S_SUCCESS:
+                raise self._not_found(
+                    f"pcscd not reachable ({scard.SCardGetErrorMessage(hresult)})"
+                )
+            self._context = context
+        return self._context
+
+    def _drop_context(self) -> None:
+        context, self._context = self._context, None
+        if context is not None:
+            scard.SCardReleaseContext(context)
+
     def wait_for_card(self, timeout_s: float) -> None:
         """Return once pcscd reports a card in the reader; NoCardInReader on timeout."""
-        hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
-        if hresult != scard.SCARD_S_SUCCESS:
-            raise self._not_found(f"pcscd not reachable ({scard.SCardGetErrorMessage(hresult)})")
+        context = self._pcsc_context()
         try:
             state = scard.SCARD_STATE_UNAWARE
             deadline = time.monotonic() + timeout_s
@@ -167,8 +188,9 @@ class PcscEncoder:
                     return
                 if wait_ms == 0:
                     break
-        finally:
-            scard.SCardReleaseContext(context)
+        except EncoderError:
+            self._drop_context()  # pcscd may have restarted: the next wait asks afresh
+            raise
         raise self._no_card(f"no card arrived within {timeout_s:g} s")
 
     # --- connection -------------------------------------------------------------------
@@ -177,20 +199,35 @@ class PcscEncoder:
         """Open an exclusive connection to the chip and read what its ATR declares."""
         if self._connection is not None:
             return
+        connection = self._reader_connection or self._new_reader_connection()
+        try:
+            connection.connect(mode=scard.SCARD_SHARE_EXCLUSIVE)
+            self.atr = bytes(connection.getATR())
+        except (SmartcardException, CardConnectionException) as exc:
+            self._release_reader_connection()  # start afresh next time (pcscd may be new)
+            raise self._convert(exc, "connecting") from exc
+        self._connection = connection
+        if self.atr not in self._extended_by_atr:
+            self._extended_by_atr[self.atr] = (
+                atr_declares_extended(self.atr) and self._extended_works()
+            )
+        self.extended = self._extended_by_atr[self.atr]
+
+    def _new_reader_connection(self) -> CardConnection:
         try:
             reader = next((r for r in list_readers() if str(r) == self.reader_name), None)
         except SmartcardException as exc:
             raise self._not_found(str(exc)) from exc
         if reader is None:
             raise self._not_found("pcscd lists no such reader")
-        connection = reader.createConnection()
-        try:
-            connection.connect(mode=scard.SCARD_SHARE_EXCLUSIVE)
-            self.atr = bytes(connection.getATR())
-        except (SmartcardException, CardConnectionException) as exc:
-            raise self._convert(exc, "connecting") from exc
-        self._connection = connection
-        self.extended = atr_declares_extended(self.atr) and self._extended_works()
+        self._reader_connection = reader.createConnection()
+        return self._reader_connection
+
+    def _release_reader_connection(self) -> None:
+        connection, self._reader_connection = self._reader_connection, None
+        if connection is not None:
+            with contextlib.suppress(SmartcardException):
+                connection.release()
 
     def _extended_works(self) -> bool:
         """Whether an extended command goes through, as the ATR claims.
@@ -207,14 +244,20 @@ class PcscEncoder:
         return sw == SW_OK
 
     def disconnect(self) -> None:
+        """End the connection to the chip (before the card moves on)."""
         connection, self._connection = self._connection, None
         if connection is None:
             return
         # The card or pcscd may be gone already: then there is nothing left to close.
         with contextlib.suppress(SmartcardException):
             connection.disconnect()
+
+    def close(self) -> None:
+        """Disconnect and release what the encoder holds in pcscd."""
+        self.disconnect()
+        self._release_reader_connection()
         with contextlib.suppress(SmartcardException):
-            connection.release()
+            self._drop_context()
 
     def __enter__(self) -> PcscEncoder:
         self.connect()
@@ -226,7 +269,7 @@ class PcscEncoder:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.disconnect()
+        self.close()
 
     # --- APDUs ------------------------------------------------------------------------
 

@@ -380,6 +380,10 @@ class CardPrinter:
         """Feed a blank and hold it at the chip encoder (``Sis``)."""
         self._act(protocol.to_contact_station(), mechanical=True)
 
+    def start_feed_to_contact_station(self) -> PendingReplies:
+        """``Sis`` with its reply read later: the station works while the blank moves."""
+        return self.send([protocol.to_contact_station()])
+
     def card_to_contactless_station(self) -> None:
         self._act(protocol.to_contactless_station(), mechanical=True)
 

@@ -65,6 +65,9 @@ class WorkerReport:
     stopped_by: str | None = None
     #: Wall-clock seconds the worker ran.
     seconds: float = 0.0
+    #: Seconds from the worker's start to its first card's feed (claiming and rendering
+    #: the first card: the batch's start-up); None if it fed no card.
+    first_feed: float | None = None
     render_ms: list[float] = field(default_factory=list)
     chip_ms: list[float] = field(default_factory=list)
     apdus: list[int] = field(default_factory=list)
@@ -125,13 +128,16 @@ class PrinterWorker:
         self._next: _Ready | None = None
         #: What went wrong preparing it; raised once the current card is settled.
         self._next_error: Exception | None = None
+        #: The card just ejected, stored while the next blank moves to the encoder.
+        self._unstored_issue: _Issue | None = None
+        self._started = 0.0
 
     # -- the loop ---------------------------------------------------------------------
 
     def run(self) -> WorkerReport:
         printer = open_printer(self.cfg, state_dir=self.station.config.sim_dir)
         encoder = PcscEncoder(self.cfg.reader, printer=self.name)
-        started = time.perf_counter()
+        self._started = time.perf_counter()
         try:
             while not self.stop.is_set():
                 if self._next_error is not None:
@@ -142,6 +148,7 @@ class PrinterWorker:
                 try:
                     self._print_card(card, printer, encoder)
                 except PrinterNeedsOperator as exc:
+                    self._store_issue()
                     if not self.wait_for_operator:
                         raise
                     self._wait_until_cleared(printer, exc)
@@ -149,12 +156,13 @@ class PrinterWorker:
             self.report.stopped_by = exc.message
             self.events(self.name, "paused", None, {"message": exc.message})
         finally:
+            self._store_issue()
             if self._next is not None:  # prepared but never started: back to the queue
                 self._release(self._next.flow)
             if self._own_renderer:
                 self.renderer.close()
-            self.report.seconds = time.perf_counter() - started
-            encoder.disconnect()
+            self.report.seconds = time.perf_counter() - self._started
+            encoder.close()
             printer.close()
             self.session.close()
         return self.report
@@ -243,6 +251,8 @@ class PrinterWorker:
         while True:
             job.attempts += 1
             flow.step("feed", attempt=job.attempts, printer=self.name)
+            if self.report.first_feed is None:
+                self.report.first_feed = time.perf_counter() - self._started
             try:
                 self._feed(printer)
             except _NotFed as not_fed:
@@ -294,13 +304,28 @@ class PrinterWorker:
                 if job.state == "retry" and self._retry_or_fail(flow):
                     continue
                 return
-            if ready.replaces is not None:
-                approvals.retire_previous_card(self.session, job, serial)
-            ledger.issue(serial, job, self.name)
-            flow.step("issued", serial=serial)
-            self.report.issued += 1
-            self.events(self.name, "issued", job.id, {"serial": serial, "nik": job.nik})
+            self._unstored_issue = _Issue(flow, serial, ready.replaces)
+            if self._next is None or self._next_error is not None or self.stop.is_set():
+                self._store_issue()  # no card follows at once: store it now
             return
+
+    def _store_issue(self) -> None:
+        """Store the card last ejected as issued (with its blank, and the card it replaces).
+
+        When another card follows at once this runs while that card's blank moves to the
+        encoder, so the printer does not wait for it; a crash before it leaves the job
+        ``printing``, to be settled from the output hopper like any interrupted card.
+        """
+        issue, self._unstored_issue = self._unstored_issue, None
+        if issue is None:
+            return
+        job = issue.flow.job
+        if issue.replaces is not None:
+            approvals.retire_previous_card(self.session, job, issue.serial)
+        BlankLedger(self.session, self.actor).issue(issue.serial, job, self.name)
+        issue.flow.step("issued", serial=issue.serial)
+        self.report.issued += 1
+        self.events(self.name, "issued", job.id, {"serial": issue.serial, "nik": job.nik})
 
     def _identify(
         self, flow: JobFlow, encoder: PcscEncoder, printer: CardPrinter, ledger: BlankLedger
@@ -401,15 +426,31 @@ class PrinterWorker:
         return True
 
     def _feed(self, printer: CardPrinter) -> None:
-        """Ss then Sis; a refusal that proves no blank moved is raised as _NotFed."""
+        """Ss then Sis; a refusal that proves no blank moved is raised as _NotFed.
+
+        While the blank moves, the card before it is stored as issued.
+        """
         try:
             printer.start()
         except PrinterError as exc:
             raise _NotFed(exc) from exc
+        moving = printer.start_feed_to_contact_station()
         try:
-            printer.card_to_contact_station()
-        except FeederEmpty as exc:
-            raise _NotFed(exc) from exc
+            self._store_issue()
+        finally:
+            try:
+                moving.wait()
+            except FeederEmpty as exc:
+                raise _NotFed(exc) from exc
+
+
+@dataclass(frozen=True)
+class _Issue:
+    """A card out in the output hopper, not yet stored as issued."""
+
+    flow: JobFlow
+    serial: str
+    replaces: str | None
 
 
 @dataclass(frozen=True)

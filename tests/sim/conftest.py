@@ -38,4 +38,4 @@ def encoder(station: ChipStation) -> Iterator[PcscEncoder]:
     """The encoder of the test reader (not yet connected)."""
     enc = PcscEncoder(TEST_READER, printer="T1")
     yield enc
-    enc.disconnect()
+    enc.close()

@@ -37,7 +37,7 @@ def station(tmp_path: Path) -> Iterator[ChipStation]:
 def encoder(station: ChipStation) -> Iterator[PcscEncoder]:
     enc = PcscEncoder(C_READER, printer="T1")
     yield enc
-    enc.disconnect()
+    enc.close()
 
 
 @pytest.fixture(scope="module")
