@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,10 +25,21 @@ def require_service(what: str, available: bool) -> None:
     pytest.skip(f"{what} is not available on this machine")
 
 
-def port_open(port: int, host: str = "127.0.0.1") -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((host, port)) == 0
+def port_open(port: int, host: str = "127.0.0.1", *, within: float = 3.0) -> bool:
+    """Whether something listens on ``port``, trying for ``within`` seconds.
+
+    vpcd stops listening while a virtual card is connected and listens again at pcscd's
+    next poll (every 400 ms), so a reader a test has just used looks closed for a moment.
+    """
+    deadline = time.monotonic() + within
+    while True:
+        with socket.socket() as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex((host, port)) == 0:
+                return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
 
 
 @pytest.fixture

@@ -48,9 +48,15 @@ class RenderJob:
 _TEMPLATE: Template | None = None
 
 
+#: Rendering processes run at a lower CPU priority: a card is rendered well before its
+#: printer needs it, while driving the printers and the chip cannot wait.
+RENDER_NICENESS = 10
+
+
 def _init_process(template: Template) -> None:
     global _TEMPLATE
     _TEMPLATE = template
+    os.nice(RENDER_NICENESS)
     face.prepare(template)
 
 

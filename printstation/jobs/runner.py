@@ -21,7 +21,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,6 +128,8 @@ class PrinterWorker:
         self._next: _Ready | None = None
         #: What went wrong preparing it; raised once the current card is settled.
         self._next_error: Exception | None = None
+        #: Commits a blank's binding while its chip is written.
+        self._committer = ThreadPoolExecutor(1, thread_name_prefix=f"commit-{printer_name}")
         #: The card just ejected, stored while the next blank moves to the encoder.
         self._unstored_issue: _Issue | None = None
         self._started = 0.0
@@ -164,6 +166,7 @@ class PrinterWorker:
             self.report.seconds = time.perf_counter() - self._started
             encoder.close()
             printer.close()
+            self._committer.shutdown()
             self.session.close()
         return self.report
 
@@ -278,15 +281,24 @@ class PrinterWorker:
                     continue
                 return
             started = time.perf_counter()
+            # The blank was checked and bound above, before a byte is written to its chip;
+            # the binding is committed while the chip is written (the session is left to
+            # the committing thread until then), and the card goes no further without it.
+            binding = self._committer.submit(self.session.commit)
             try:
                 result = chip.personalise(encoder, card.chip_files)
             except EncoderError as exc:
+                binding.result()
                 encoder.disconnect()
                 self._reject(flow, ledger, printer, serial)
                 self._spoil(flow, ledger, serial, "encoding_failed", exc.message)
                 if self._retry_or_fail(flow):
                     continue
                 return
+            finally:
+                if not binding.done():
+                    wait([binding])
+            binding.result()
             encoder.disconnect()
             self.report.chip_ms.append((time.perf_counter() - started) * 1000)
             self.report.apdus.append(result.apdus)
@@ -360,8 +372,7 @@ class PrinterWorker:
             self.events(self.name, "security", job.id, {"serial": serial, "message": exc.message})
             return None
         job.serial = serial
-        self.session.commit()
-        return serial
+        return serial  # bound in the session: the caller commits it
 
     def _spoil(
         self, flow: JobFlow, ledger: BlankLedger, serial: str, cause: str, detail: str
