@@ -158,16 +158,18 @@ class PrinterWorker:
             self.report.stopped_by = exc.message
             self.events(self.name, "paused", None, {"message": exc.message})
         finally:
-            self._store_issue()
-            if self._next is not None:  # prepared but never started: back to the queue
-                self._release(self._next.flow)
-            if self._own_renderer:
-                self.renderer.close()
-            self.report.seconds = time.perf_counter() - self._started
-            encoder.close()
-            printer.close()
-            self._committer.shutdown()
-            self.session.close()
+            try:
+                self._store_issue()
+                if self._next is not None:  # prepared but never started: back to the queue
+                    self._release(self._next.flow)
+            finally:
+                if self._own_renderer:
+                    self.renderer.close()
+                self.report.seconds = time.perf_counter() - self._started
+                encoder.close()
+                printer.close()
+                self._committer.shutdown()
+                self.session.close()
         return self.report
 
     def _wait_until_cleared(self, printer: CardPrinter, exc: PrinterNeedsOperator) -> None:
