@@ -255,7 +255,9 @@ class PrinterWorker:
         ledger = BlankLedger(self.session, self.actor)
         while True:
             job.attempts += 1
-            flow.step("feed", attempt=job.attempts, printer=self.name)
+            # no_autoflush: the step's changes go to the database once, at its commit.
+            with self.session.no_autoflush:
+                flow.step("feed", attempt=job.attempts, printer=self.name)
             if self.report.first_feed is None:
                 self.report.first_feed = time.perf_counter() - self._started
             try:
@@ -276,8 +278,9 @@ class PrinterWorker:
                 raise PrinterNeedsOperator(job.last_error, where=self.name) from exc
             # Stored with the blank read at the encoder (one commit): reading a chip moves
             # no card, and feeding and at_encoder are recovered alike.
-            flow.step("reached_encoder", commit=False)
-            serial = self._identify(flow, encoder, printer, ledger)
+            with self.session.no_autoflush:
+                flow.step("reached_encoder", commit=False)
+                serial = self._identify(flow, encoder, printer, ledger)
             if serial is None:
                 if self._retry_or_fail(flow):
                     continue
