@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from printstation.errors import ConfigError
 from printstation.models import AuditEvent, AuditHead, utcnow
 
 GENESIS = "0" * 64
@@ -53,9 +54,11 @@ def _locked_head(session: Session) -> AuditHead:
         .with_for_update()
         .execution_options(populate_existing=True)  # another session may have appended
     ).scalar_one_or_none()
-    if found is None:
-        found = AuditHead(id=1, last_id=0, last_hash=GENESIS)
-        session.add(found)
+    if found is None:  # the migrations create it; without it appends could fork
+        raise ConfigError(
+            "the audit log has no head row: this database was not created by the "
+            "station's migrations; start the station once to bring it up to date"
+        )
     if not session.in_nested_transaction():
         session.info[_HEAD_KEY] = (session.get_transaction(), found)
     return found

@@ -18,6 +18,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 from sqlalchemy import text
@@ -138,7 +139,19 @@ def measure_claims(url: str, stations: int, jobs: int = 2000) -> dict[str, Any]:
     ]
     for p in processes:
         p.start()
-    results = [queue.get() for _ in processes]
+    results: list[tuple[list[int], float, float]] = []
+    while len(results) < stations:
+        try:
+            results.append(queue.get(timeout=1.0))
+        except Empty:
+            dead = [p for p in processes if p.exitcode not in (None, 0)]
+            if dead:
+                for p in processes:
+                    p.kill()
+                raise RuntimeError(
+                    f"{len(dead)} of {stations} claiming processes failed "
+                    f"(exit code {dead[0].exitcode}); see their errors above"
+                ) from None
     for p in processes:
         p.join()
     claimed = [job for jobs_, _, _ in results for job in jobs_]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import delete, update
 
@@ -89,4 +91,36 @@ def test_a_savepoint_rolled_back_leaves_the_chain_whole(database_url: str) -> No
         events = s.query(AuditEvent).order_by(AuditEvent.id).all()
         assert [e.subject for e in events] == ["kept-1", "kept-2", "in-a-savepoint", "kept-3"]
         assert [e.id for e in events] == [1, 2, 3, 4]
+    db.dispose()
+
+
+def test_first_events_of_two_stations_wait_for_each_other(database_url: str) -> None:
+    """On a database with no events yet, a second station's first append waits for the
+    first station's to commit, then continues its chain (the head row exists from the
+    start, so there is a row to lock)."""
+    db = Database(database_url)
+    db.create_schema()
+    first, second = db.session(), db.session()
+    audit.record(first, "ani", "stock.load", "first")
+    appended = threading.Event()
+
+    def other_station() -> None:
+        audit.record(second, "dewi", "stock.load", "second")
+        second.commit()
+        appended.set()
+
+    thread = threading.Thread(target=other_station)
+    thread.start()
+    assert not appended.wait(0.3), "the second append did not wait for the first"
+    first.commit()
+    thread.join(10)
+    assert appended.is_set()
+    first.close()
+    second.close()
+    with db.session() as s:
+        assert audit.verify_chain(s) == []
+        assert [e.subject for e in s.query(AuditEvent).order_by(AuditEvent.id)] == [
+            "first",
+            "second",
+        ]
     db.dispose()

@@ -86,7 +86,8 @@ class PcscEncoder:
 
     The PC/SC context and the reader's connection object are kept from card to card
     (``close`` releases them), so each card costs pcscd only its connect and APDUs; a
-    chip's support for extended APDUs is probed once per kind of chip (its ATR).
+    chip's support for extended APDUs is probed until one chip of its kind (its ATR)
+    has taken one.
     """
 
     def __init__(self, reader_name: str, *, printer: str | None = None) -> None:
@@ -98,7 +99,8 @@ class PcscEncoder:
         self._connection: CardConnection | None = None
         self._reader_connection: CardConnection | None = None
         self._context: int | None = None
-        self._extended_by_atr: dict[bytes, bool] = {}
+        #: ATRs whose chips took an extended APDU through this reader.
+        self._extended_atrs: set[bytes] = set()
 
     @property
     def where(self) -> str:
@@ -207,11 +209,13 @@ class PcscEncoder:
             self._release_reader_connection()  # start afresh next time (pcscd may be new)
             raise self._convert(exc, "connecting") from exc
         self._connection = connection
-        if self.atr not in self._extended_by_atr:
-            self._extended_by_atr[self.atr] = (
-                atr_declares_extended(self.atr) and self._extended_works()
-            )
-        self.extended = self._extended_by_atr[self.atr]
+        # Only a success is remembered: a probe that failed (a faulty chip, a reader
+        # that refuses) is tried again on the next card.
+        self.extended = self.atr in self._extended_atrs or (
+            atr_declares_extended(self.atr) and self._extended_works()
+        )
+        if self.extended:
+            self._extended_atrs.add(self.atr)
 
     def _new_reader_connection(self) -> CardConnection:
         try:
