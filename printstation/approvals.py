@@ -137,6 +137,20 @@ def pending(session: Session) -> list[Approval]:
     )
 
 
+def _require_approved_reprint(session: Session, job: Job, valid: str, doing: str) -> None:
+    """A job for a NIK that has a valid card goes on only as an approved reprint."""
+    approved = session.execute(
+        select(Approval.id).where(
+            Approval.job_id == job.id, Approval.kind == "reprint", Approval.status == "approved"
+        )
+    ).scalar_one_or_none()
+    if approved is None:
+        raise JobError(
+            f"NIK {job.nik} already has a valid card ({valid}) and job {job.id} "
+            f"is not an approved reprint: it cannot be {doing}"
+        )
+
+
 def check_issuable(session: Session, job: Job) -> str | None:
     """Refuse, before a blank is fed, a job that would give its NIK a second valid card.
 
@@ -147,16 +161,7 @@ def check_issuable(session: Session, job: Job) -> str | None:
     ).scalar_one_or_none()
     if previous is None:
         return None
-    approved = session.execute(
-        select(Approval.id).where(
-            Approval.job_id == job.id, Approval.kind == "reprint", Approval.status == "approved"
-        )
-    ).scalar_one_or_none()
-    if approved is None:
-        raise JobError(
-            f"NIK {job.nik} already has a valid card ({previous}) and job {job.id} "
-            "is not an approved reprint: it cannot be printed"
-        )
+    _require_approved_reprint(session, job, previous, "printed")
     return previous
 
 
@@ -169,16 +174,7 @@ def retire_previous_card(session: Session, job: Job, new_serial: str) -> IssuedC
     ).scalar_one_or_none()
     if previous is None:
         return None
-    approved = session.execute(
-        select(Approval.id).where(
-            Approval.job_id == job.id, Approval.kind == "reprint", Approval.status == "approved"
-        )
-    ).scalar_one_or_none()
-    if approved is None:
-        raise JobError(
-            f"NIK {job.nik} already has a valid card ({previous.serial}) and job "
-            f"{job.id} is not an approved reprint: it cannot be issued"
-        )
+    _require_approved_reprint(session, job, previous.serial, "issued")
     previous.status, previous.replaced_by = "replaced", new_serial
     session.flush()
     audit.record(

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,13 @@ def _write(text: str | bytes, out: str | None, default_name: str) -> Path:
     else:
         path.write_text(text, encoding="utf-8")
     return path
+
+
+def _write_pdf(out: str | None, name: str, station: Station, write: Callable[..., Path]) -> None:
+    """Write a report's PDF (to --out, or NAME.pdf here) and print where it went."""
+    path = Path(out) if out else Path.cwd() / f"{name}.pdf"
+    write(path, station=station.config.name, now=datetime.now(UTC))
+    click.echo(path)
 
 
 def _emit(
@@ -85,15 +94,8 @@ def reconcile(
             result = run_reconcile(s, station.timezone, first, last, counted, today=station.today())
         name = f"rekonsiliasi-blangko-{first.isoformat()}_{last.isoformat()}"
         if fmt == "pdf":
-            path = Path(out) if out else Path.cwd() / f"{name}.pdf"
-            write_reconciliation_pdf(
-                result,
-                path,
-                station.config.office,
-                station=station.config.name,
-                now=datetime.now(UTC),
-            )
-            click.echo(path)
+            office = station.config.office
+            _write_pdf(out, name, station, partial(write_reconciliation_pdf, result, office=office))
         else:
             _emit(
                 fmt,
@@ -136,9 +138,7 @@ def destruction(ctx: click.Context, day: datetime | None, fmt: str, out: str | N
             record = destruction_record(s, station.timezone, when, station.config.office)
         name = f"berita-acara-pemusnahan-{when.isoformat()}"
         if fmt == "pdf":
-            path = Path(out) if out else Path.cwd() / f"{name}.pdf"
-            write_pdf(record, path, station=station.config.name, now=datetime.now(UTC))
-            click.echo(path)
+            _write_pdf(out, name, station, partial(write_pdf, record))
         else:
             _emit(fmt, record.as_json(), "", record.as_csv(), out, name)
 
@@ -165,15 +165,8 @@ def posting(ctx: click.Context, day: datetime | None, fmt: str, out: str | None)
             result = daily_posting(s, station.timezone, when)
         name = f"posting-stok-blangko-{when.isoformat()}"
         if fmt == "pdf":
-            path = Path(out) if out else Path.cwd() / f"{name}.pdf"
-            write_posting_pdf(
-                result,
-                path,
-                station.config.office,
-                station=station.config.name,
-                now=datetime.now(UTC),
-            )
-            click.echo(path)
+            office = station.config.office
+            _write_pdf(out, name, station, partial(write_posting_pdf, result, office=office))
         else:
             data = posting_json(result)
             _emit(fmt, data, _posting_text(data, station), posting_csv(result), out, name)
