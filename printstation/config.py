@@ -35,7 +35,7 @@ class SimulatorConfig:
     time_scale: float = 0.0
     #: Seconds for one whole card at time_scale 1 (feed, encode move, print, eject).
     card_seconds: float = 16.0
-    #: Fault rules, e.g. "card 3: chip corrupt" (see printstation.sim.faults).
+    #: Fault rules, e.g. "card 3: chip corrupt" (see printstation.sim.printer.faults).
     faults: tuple[str, ...] = ()
     #: Keep the image of every card it ejects or rejects (composed from the panels it
     #: received). Costs host CPU a real printer would not; benchmarks turn it off.

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from printstation.config import PrinterConfig, StationConfig, load_config
-from printstation.db import Database
+from printstation.intake.regions import Regions, load_regions
 from printstation.layout.template import Template, load_template
-from printstation.regions import Regions, load_regions
-from printstation.stock import BlankLedger
+from printstation.ledger.stock import BlankLedger
+from printstation.storage.db import Database
 
 if TYPE_CHECKING:
-    from printstation.pki import Signer
+    from printstation.chip.pki import Signer
 
 
 @dataclass
@@ -51,7 +51,7 @@ class Station:
         pki = self.config.pki
         if pki is None:
             return None
-        from printstation.pki import PkiPaths, load_signer
+        from printstation.chip.pki import PkiPaths, load_signer
 
         return load_signer(PkiPaths(pki.ca_cert, pki.signer_cert, pki.signer_key))
 
@@ -71,7 +71,7 @@ class Station:
         with self.db.transaction() as session:
             BlankLedger(session, actor).load(printer, serials)
         if cfg.simulated:
-            from printstation.sim.printer import load_feeder
+            from printstation.sim.printer.device import load_feeder
 
             load_feeder(self.config.sim_dir, printer, serials)
 

@@ -68,7 +68,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     assert url is not None
     from sqlalchemy import text
 
-    from printstation.db import make_engine
+    from printstation.storage.db import make_engine
 
     engine = make_engine(url)
     schema = f"t_{os.getpid()}_{abs(hash(request.node.nodeid)) % 10**8}"

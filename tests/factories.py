@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from printstation.models import Enrolment, Job
+from printstation.storage.models import Enrolment, Job
 
 
 def add_job(session: Session, n: int, *, nik: str | None = None, **fields: Any) -> Job:

@@ -7,12 +7,12 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from printstation import approvals
-from printstation.db import Database
 from printstation.errors import JobError, PermissionDenied
+from printstation.jobs import approvals
 from printstation.jobs.queue import claim_next
-from printstation.models import Approval, IssuedCard, Job
-from printstation.stock import BlankLedger, set_setting
+from printstation.ledger.stock import BlankLedger, set_setting
+from printstation.storage.db import Database
+from printstation.storage.models import Approval, IssuedCard, Job
 from tests.factories import add_job
 
 

@@ -7,9 +7,9 @@ import threading
 import pytest
 from sqlalchemy import delete, update
 
-from printstation import audit
-from printstation.db import Database
-from printstation.models import AuditEvent
+from printstation.ledger import audit
+from printstation.storage.db import Database
+from printstation.storage.models import AuditEvent
 
 
 @pytest.fixture

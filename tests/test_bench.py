@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from printstation.bench import measure_batch
+from printstation.tools.bench import measure_batch
 
 
 def test_batch_figures_describe_one_run(pcscd: None) -> None:

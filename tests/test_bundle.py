@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from printstation.bundle import (
+from printstation.intake.bundle import (
     MAX_LINE_BYTES,
     BundleError,
     open_bundle,
@@ -18,9 +18,9 @@ from printstation.bundle import (
     write_bundle,
     write_bundle_zip,
 )
-from printstation.db import Database
-from printstation.enrolment import import_bundle
-from printstation.regions import load_regions
+from printstation.intake.enrolment import import_bundle
+from printstation.intake.regions import load_regions
+from printstation.storage.db import Database
 
 TODAY = date(2026, 11, 24)
 

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from printstation import chip
-from printstation.chip_tlv import decode_biodata, decode_capabilities, iter_tlv, tlv
+from printstation.chip import card as chip
+from printstation.chip.tlv import decode_biodata, decode_capabilities, iter_tlv, tlv
 from printstation.errors import ChipError, ChipVerificationFailed
 from printstation.records import Address, CardRecord, EnrolmentMedia, Fingerprint
-from printstation.sim.iso7816 import VirtualChip
+from printstation.sim.chip.iso7816 import VirtualChip
 
 
 def make_record(**changes: object) -> CardRecord:

@@ -19,17 +19,17 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from printstation import chip
+from printstation.chip import card as chip
+from printstation.chip.pki import create_demo_pki
 from printstation.cli import main
 from printstation.cli.card import verify_card
-from printstation.demo import init_station
 from printstation.drivers.encoder import PcscEncoder
-from printstation.enrolment import enrolment_row
 from printstation.errors import EncoderError
-from printstation.models import Blank, IssuedCard, Job, Lot
-from printstation.pki import create_demo_pki
-from printstation.sim.vchip import ChipStation, reader_listed
+from printstation.intake.enrolment import enrolment_row
+from printstation.sim.chip.vchip import ChipStation, reader_listed
 from printstation.station import Station
+from printstation.storage.models import Blank, IssuedCard, Job, Lot
+from printstation.tools.demo import init_station
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_chip import make_media, make_record
@@ -255,7 +255,7 @@ def test_openssl_accepts_the_security_object(
     )
     assert run.returncode == 0, run.stderr
     assert "Verification successful" in run.stderr
-    from printstation.security_object import encode_content
+    from printstation.chip.security_object import encode_content
 
     data = {fid: content.files[fid] for fid in chip.DATA_FILES}
     assert out.read_bytes() == encode_content(data)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from printstation import db
+from printstation.storage import db
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from printstation.bundle import BundleEntry, write_bundle
-from printstation.db import Database
-from printstation.enrolment import import_bundle
-from printstation.models import Approval, Job
-from printstation.regions import load_regions
-from printstation.synthetic import synthetic_residents
+from printstation.intake.bundle import BundleEntry, write_bundle
+from printstation.intake.enrolment import import_bundle
+from printstation.intake.regions import load_regions
+from printstation.storage.db import Database
+from printstation.storage.models import Approval, Job
+from printstation.tools.synthetic import synthetic_residents
 
 
 @pytest.fixture
@@ -69,7 +69,7 @@ def test_a_bad_line_is_rejected_alone_with_its_line_and_field(db: Database, tmp_
 
 def issue_card(db: Database, nik: str, serial: str = "KTP000001") -> None:
     """Record a valid card issued for ``nik`` (as the runner does after a good print)."""
-    from printstation.models import Blank, IssuedCard, Lot
+    from printstation.storage.models import Blank, IssuedCard, Lot
 
     with db.transaction() as s:
         job = s.query(Job).filter(Job.nik == nik).one()
@@ -165,7 +165,7 @@ def test_import_memory_does_not_grow_with_the_bundle(db: Database, tmp_path: Pat
     """Four times the records, about the same peak: nothing is kept per accepted line."""
     import tracemalloc
 
-    from printstation.bundle import synthetic_entries
+    from printstation.intake.bundle import synthetic_entries
 
     def peak(name: str, count: int, seed: int) -> int:
         entries = synthetic_entries(count, seed, load_regions(), date(2026, 11, 24), distinct=10)

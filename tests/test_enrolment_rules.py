@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from printstation.bundle import BundleEntry, record_to_json, synthetic_entries
-from printstation.db import Database
-from printstation.enrolment import ImportReport, import_bundle
-from printstation.regions import load_regions
+from printstation.intake.bundle import BundleEntry, record_to_json, synthetic_entries
+from printstation.intake.enrolment import ImportReport, import_bundle
+from printstation.intake.regions import load_regions
+from printstation.storage.db import Database
 
 TODAY = date(2026, 11, 24)
 
@@ -238,7 +238,7 @@ def truncated_jpeg() -> bytes:
 
 
 def fmr(finger: str, *, truncate: int = 0) -> bytes:
-    from printstation.minutiae import Minutia, MinutiaType, build_fmr
+    from printstation.intake.minutiae import Minutia, MinutiaType, build_fmr
 
     data = build_fmr(
         [Minutia(MinutiaType.RIDGE_ENDING, 10, 20, 30)], 256, 360, finger_position=finger
@@ -338,7 +338,7 @@ def test_the_stored_photo_and_signature_are_normalised_for_the_face(
     db: Database, tmp_path: Path
 ) -> None:
     from printstation.layout.template import load_template
-    from printstation.models import Enrolment
+    from printstation.storage.models import Enrolment
 
     template = load_template()
     x0, y0, x1, y1 = template.photo_box

@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from printstation.db import Database
-from printstation.models import Base
+from printstation.storage.db import Database
+from printstation.storage.models import Base
 
 
 def test_migrated_schema_matches_the_models(database_url: str) -> None:

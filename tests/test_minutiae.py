@@ -5,7 +5,7 @@ import struct
 import pytest
 
 from printstation.errors import InputError
-from printstation.minutiae import (
+from printstation.intake.minutiae import (
     FingerMinutiaeRecord,
     FingerView,
     MalformedFMR,

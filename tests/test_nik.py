@@ -3,8 +3,8 @@ from datetime import date
 import pytest
 
 from printstation.errors import InvalidNIK
-from printstation.nik import check_nik, make_nik, parse_nik
-from printstation.regions import load_regions
+from printstation.intake.nik import check_nik, make_nik, parse_nik
+from printstation.intake.regions import load_regions
 
 TODAY = date(2026, 11, 24)
 

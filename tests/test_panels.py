@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from printstation.panels import (
+from printstation.layout.panels import (
     FACE_SIZE,
     OVERLAY_MARGIN,
     PANEL_HEIGHT,
@@ -85,11 +85,11 @@ def test_round_trip_of_a_rendered_face():
     from datetime import date
 
     from printstation.config import OfficeConfig
+    from printstation.intake.regions import load_regions
     from printstation.layout.face import render_face
     from printstation.layout.template import load_template
     from printstation.records import IssueInfo
-    from printstation.regions import load_regions
-    from printstation.synthetic import synthetic_residents
+    from printstation.tools.synthetic import synthetic_residents
 
     resident = synthetic_residents(1, seed=3, regions=load_regions(), today=date(2026, 11, 24))[0]
     face = render_face(

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from printstation.errors import ConfigError
-from printstation.pki import create_demo_pki, load_signer
-from printstation.security_object import (
+from printstation.chip.pki import create_demo_pki, load_signer
+from printstation.chip.security_object import (
     build_security_object,
     encode_content,
     passive_authentication,
 )
+from printstation.errors import ConfigError
 
 FILES = {0x6FF0 + i: bytes([i]) * (100 + i) for i in range(6)}
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from printstation.db import Database
 from printstation.errors import BlankAlreadyUsed, StockError, UnknownBlank
-from printstation.models import IssuedCard, Job
-from printstation.stock import BlankLedger, serial_range
+from printstation.ledger.stock import BlankLedger, serial_range
+from printstation.storage.db import Database
+from printstation.storage.models import IssuedCard, Job
 from tests.factories import add_job
 
 

@@ -6,11 +6,11 @@ from datetime import date
 import pytest
 from PIL import Image
 
-from printstation.minutiae import parse_fmr
-from printstation.nik import check_nik
+from printstation.intake.minutiae import parse_fmr
+from printstation.intake.nik import check_nik
+from printstation.intake.regions import load_regions
 from printstation.records import BLOOD_TYPES, MARITAL_STATUSES, RELIGIONS
-from printstation.regions import load_regions
-from printstation.synthetic import synthetic_residents
+from printstation.tools.synthetic import synthetic_residents
 
 TODAY = date(2026, 11, 24)
 

@@ -60,12 +60,12 @@ def reporting(as_json: bool = False) -> Iterator[None]:
 
 
 def authorize(ctx: click.Context, station: Station, action: str) -> str:
-    """The acting user's name, once they may perform ``action`` (see printstation.roles).
+    """The acting user's name, once they may perform ``action`` (see printstation.people.roles).
 
     Every state-changing command calls this before acting and records the name it returns
     as the actor of its audit events.
     """
-    from printstation.users import authenticate
+    from printstation.people.users import authenticate
 
     obj: Context = ctx.ensure_object(Context)
     return authenticate(station, obj.user, action)

@@ -188,8 +188,8 @@ def _posting_text(data: dict[str, Any], station: Station) -> str:
 @click.pass_context
 def verify(ctx: click.Context, as_json: bool) -> None:
     """Re-hash the audit log; name every changed, deleted or inserted event (exit 1)."""
-    from printstation.audit import verify_chain
-    from printstation.models import AuditEvent
+    from printstation.ledger.audit import verify_chain
+    from printstation.storage.models import AuditEvent
 
     with reporting(as_json):
         station = pass_station(ctx)
@@ -221,7 +221,7 @@ def verify(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def log(ctx: click.Context, limit: int, as_json: bool) -> None:
     """The latest audit events, newest first."""
-    from printstation.models import AuditEvent
+    from printstation.storage.models import AuditEvent
 
     with reporting(as_json):
         station = pass_station(ctx)

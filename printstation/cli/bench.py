@@ -45,7 +45,7 @@ def bench(
     """Print a batch on simulated printers in real time and report medians."""
     if ctx.invoked_subcommand is not None:
         return
-    from printstation.bench import measure_batch, measure_claims
+    from printstation.tools.bench import measure_batch, measure_claims
 
     result = measure_batch(printers, card_seconds, cards)
     if stations:
@@ -71,7 +71,7 @@ def _print(result: Mapping[str, object], as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def bench_import(records: int, as_json: bool) -> None:
     """Import a synthetic bundle with photos: records per second, peak memory."""
-    from printstation.bench_import import measure_import
+    from printstation.tools.bench_import import measure_import
 
     _print(measure_import(records), as_json)
 
@@ -81,7 +81,7 @@ def bench_import(records: int, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def bench_driver(cards: int, as_json: bool) -> None:
     """The printer driver's bytes and host milliseconds per card (simulated printer)."""
-    from printstation.bench_driver import measure_driver
+    from printstation.tools.bench_driver import measure_driver
 
     _print(measure_driver(cards), as_json)
 
@@ -91,6 +91,6 @@ def bench_driver(cards: int, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def bench_chip(cards: int, as_json: bool) -> None:
     """Chip personalisation through pcscd: APDUs per card against the minimum, ms per card."""
-    from printstation.bench_chip import measure_chip
+    from printstation.tools.bench_chip import measure_chip
 
     _print(measure_chip(cards), as_json)

@@ -16,13 +16,13 @@ from typing import Any
 
 import click
 
-from printstation import chip
-from printstation.chip_tlv import decode_biodata, encode_biodata
+from printstation.chip import card as chip
+from printstation.chip.pki import load_certificate
+from printstation.chip.security_object import passive_authentication
+from printstation.chip.tlv import decode_biodata, encode_biodata
 from printstation.cli import authorize, console, emit_json, main, pass_station, reporting
 from printstation.drivers.encoder import PcscEncoder
 from printstation.errors import ChipError, ConfigError
-from printstation.pki import load_certificate
-from printstation.security_object import passive_authentication
 from printstation.station import Station
 
 CARD_WAIT_S = 2.0
@@ -55,8 +55,8 @@ def _default_reader(station: Station) -> str:
 
 def compare_with_record(station: Station, content: chip.ChipContent) -> list[str]:
     """What differs between the chip and this station's IssuedCard/Enrolment rows."""
-    from printstation.enrolment import load_card
-    from printstation.models import Enrolment, IssuedCard
+    from printstation.intake.enrolment import load_card
+    from printstation.storage.models import Enrolment, IssuedCard
 
     with station.db.session() as session:
         issued = session.get(IssuedCard, content.serial)
@@ -183,7 +183,7 @@ def verify(ctx: click.Context, reader: str | None, ca_path: Path | None, as_json
 @click.pass_context
 def insert(ctx: click.Context, serial: str, reader: str | None, seconds: float | None) -> None:
     """Put a kept virtual card back into a virtual reader, for any PC/SC tool to read."""
-    from printstation.sim.vchip import ChipStation, port_for_reader
+    from printstation.sim.chip.vchip import ChipStation, port_for_reader
 
     with reporting():
         station = pass_station(ctx)

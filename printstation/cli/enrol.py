@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from printstation.cli import authorize, console, emit_json, main, pass_station, reporting
-from printstation.enrolment import ImportReport
+from printstation.intake.enrolment import ImportReport
 
 #: Rejections listed in the table; the rest are counted (all of them are in --json).
 TABLE_ROWS = 200
@@ -32,8 +32,8 @@ def import_command(ctx: click.Context, path: Path, as_json: bool) -> None:
     Each line is accepted or rejected on its own; the exit status is 1 when any line
     was rejected.
     """
-    from printstation.bundle import open_bundle
-    from printstation.enrolment import import_bundle
+    from printstation.intake.bundle import open_bundle
+    from printstation.intake.enrolment import import_bundle
 
     with reporting(as_json):
         station = pass_station(ctx)
@@ -108,8 +108,8 @@ def make_bundle(out: Path, count: int, seed: int, as_zip: bool) -> None:
     """Write a bundle of COUNT synthetic residents of Kota Kupang to OUT (for training)."""
     from datetime import date
 
-    from printstation.bundle import synthetic_entries, write_bundle, write_bundle_zip
-    from printstation.regions import load_regions
+    from printstation.intake.bundle import synthetic_entries, write_bundle, write_bundle_zip
+    from printstation.intake.regions import load_regions
 
     with reporting(False):
         if out.exists() and (not out.is_dir() or any(out.iterdir())):

@@ -10,13 +10,13 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
-from printstation import approvals
 from printstation.cli import authorize, emit_json, main, pass_station, reporting
 from printstation.errors import InputError
+from printstation.jobs import approvals
 from printstation.jobs.machine import STATES, JobFlow
 from printstation.jobs.resolve import OUTCOMES, resolve
-from printstation.models import Approval, Job
-from printstation.stock import SPOIL_CAUSES
+from printstation.ledger.stock import SPOIL_CAUSES
+from printstation.storage.models import Approval, Job
 
 
 def job_dict(job: Job) -> dict[str, Any]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
+from printstation.chip.pki import certificate_pem, load_certificate
 from printstation.cli import authorize, main, pass_station, reporting
 from printstation.errors import ConfigError
-from printstation.pki import certificate_pem, load_certificate
 
 
 @main.group()

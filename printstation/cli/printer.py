@@ -116,7 +116,7 @@ def sim(ctx: click.Context, name: str, as_json: bool, **actions: Any) -> None:
 
     For training and tests; refused for a real printer.
     """
-    from printstation.sim import printer_ops as ops
+    from printstation.sim.printer import ops
 
     done: list[str] = []
     with reporting(as_json):

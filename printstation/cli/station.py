@@ -42,7 +42,7 @@ def demo(
     as_json: bool,
 ) -> None:
     """Run the whole station on simulated hardware and SQLite."""
-    from printstation.demo import prepare_demo, run_demo
+    from printstation.tools.demo import prepare_demo, run_demo
 
     if prepare_only:
         with reporting(as_json):
@@ -106,7 +106,7 @@ def demo(
 @click.option("--printers", default=1, show_default=True, type=click.IntRange(1, 8))
 def init(out: str, printers: int) -> None:
     """Create an empty station (configuration, database, simulated printers and readers)."""
-    from printstation.demo import init_station
+    from printstation.tools.demo import init_station
 
     try:
         path = init_station(Path(out), printers)

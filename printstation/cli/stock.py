@@ -8,8 +8,8 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from printstation.cli import authorize, emit_json, main, pass_station, reporting
-from printstation.models import Blank
-from printstation.stock import BlankLedger, get_setting, serial_range, set_setting
+from printstation.ledger.stock import BlankLedger, get_setting, serial_range, set_setting
+from printstation.storage.models import Blank
 
 
 @main.group()

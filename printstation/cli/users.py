@@ -8,9 +8,9 @@ import click
 from sqlalchemy import select
 
 from printstation.cli import authorize, emit_json, main, pass_station, reporting
-from printstation.models import User
-from printstation.roles import ROLES
-from printstation.users import add_user
+from printstation.people.roles import ROLES
+from printstation.people.users import add_user
+from printstation.storage.models import User
 
 
 @main.group()

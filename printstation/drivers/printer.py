@@ -43,7 +43,7 @@ from printstation.errors import (
     PrinterProtocolError,
     PrinterTimeout,
 )
-from printstation.panels import CardPanels
+from printstation.layout.panels import CardPanels
 
 log = logging.getLogger(__name__)
 
@@ -431,7 +431,7 @@ def _simulated_transport(
 ) -> tuple[UsbTransport, PrinterProfile]:
     import usb.core
 
-    from printstation.sim.usb_backend import simulated_backend
+    from printstation.sim.printer.usb_backend import simulated_backend
 
     sim_name = cfg.uri.split(":", 1)[1] or cfg.name
     backend = simulated_backend(sim_name, state_dir, cfg.simulator, chip_station=chip_station)

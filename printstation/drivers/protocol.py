@@ -42,7 +42,7 @@ from printstation.errors import (
     RejectBoxFull,
     RibbonError,
 )
-from printstation.panels import PANEL_HEIGHT, PANEL_WIDTH, CardPanels
+from printstation.layout.panels import PANEL_HEIGHT, PANEL_WIDTH, CardPanels
 
 ESC = 0x1B
 CR = 0x0D

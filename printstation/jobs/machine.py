@@ -17,9 +17,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 from transitions import Machine, MachineError
 
-from printstation import audit
 from printstation.errors import JobError
-from printstation.models import Job, utcnow
+from printstation.ledger import audit
+from printstation.storage.models import Job, utcnow
 
 STATES = (
     "held",

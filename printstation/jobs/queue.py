@@ -4,7 +4,7 @@ Order: approved priority prints first (earliest deadline first), then the ordina
 queue in arrival order; jobs waiting for a new blank after a spoil keep their place.
 On PostgreSQL the claim is ``SELECT ... FOR UPDATE SKIP LOCKED`` so stations sharing
 one database never take the same job; on SQLite every transaction holds the write lock
-(see printstation.db), which serialises claims the same way.
+(see printstation.storage.db), which serialises claims the same way.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from printstation.jobs.machine import ACTIVE, HARDWARE, WAITING, JobFlow
-from printstation.models import Blank, Job
-from printstation.stock import BlankLedger, get_setting
+from printstation.ledger.stock import BlankLedger, get_setting
+from printstation.storage.models import Blank, Job
 
 
 def queue_order() -> tuple[Any, ...]:

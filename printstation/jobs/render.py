@@ -14,12 +14,12 @@ import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from printstation import chip
+from printstation.chip import card as chip
 from printstation.config import OfficeConfig
 from printstation.drivers import protocol
 from printstation.layout import face
+from printstation.layout.panels import face_to_panels
 from printstation.layout.template import Template
-from printstation.panels import face_to_panels
 from printstation.records import CardRecord, EnrolmentMedia, IssueInfo
 from printstation.station import Station
 

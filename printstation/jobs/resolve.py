@@ -11,11 +11,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from printstation import approvals, audit
 from printstation.errors import InputError, JobError
+from printstation.jobs import approvals
 from printstation.jobs.machine import JobFlow
-from printstation.models import Blank, Job
-from printstation.stock import SPOIL_CAUSES, BlankLedger
+from printstation.ledger import audit
+from printstation.ledger.stock import SPOIL_CAUSES, BlankLedger
+from printstation.storage.models import Blank, Job
 
 OUTCOMES = ("issued", "spoiled", "none")
 

@@ -25,10 +25,9 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from printstation import approvals, chip
+from printstation.chip import card as chip
 from printstation.drivers.encoder import PcscEncoder
 from printstation.drivers.printer import CardPrinter, open_printer
-from printstation.enrolment import load_card
 from printstation.errors import (
     BlankAlreadyUsed,
     ConfigError,
@@ -40,12 +39,14 @@ from printstation.errors import (
     PrintStationError,
     UnknownBlank,
 )
+from printstation.intake.enrolment import load_card
+from printstation.jobs import approvals
 from printstation.jobs.machine import JobFlow
 from printstation.jobs.queue import claim_next, recover
 from printstation.jobs.render import PreparedCard, Renderer
-from printstation.models import Enrolment
+from printstation.ledger.stock import BlankLedger
 from printstation.station import Station
-from printstation.stock import BlankLedger
+from printstation.storage.models import Enrolment
 
 DEFAULT_MAX_ATTEMPTS = 3
 CARD_WAIT_SECONDS = 10.0

@@ -20,6 +20,7 @@ from reportlab.platypus import Flowable
 from sqlalchemy.orm import Session
 
 from printstation.config import OfficeConfig
+from printstation.ledger.stock import SPOIL_CAUSES
 from printstation.reports import pdf
 from printstation.reports.indonesian import (
     as_local,
@@ -32,7 +33,6 @@ from printstation.reports.indonesian import (
 )
 from printstation.reports.period import Period
 from printstation.reports.reconcile import SpoiledBlank, spoiled_between
-from printstation.stock import SPOIL_CAUSES
 
 TITLE = "BERITA ACARA PEMUSNAHAN BLANGKO KTP-EL RUSAK"
 OFFICIALS = (

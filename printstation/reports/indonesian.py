@@ -21,7 +21,7 @@ MONTHS = (
 )
 DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 
-#: Spoil causes as an office writes them (the station's codes are in printstation.stock).
+#: Spoil causes as an office writes them (the station's codes are in printstation.ledger.stock).
 CAUSE_LABELS = {
     "encoding_failed": "Gagal tulis chip",
     "print_failed": "Gagal cetak",

@@ -25,9 +25,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from printstation.models import AuditEvent, Blank, IssuedCard, Lot, Spoilage
+from printstation.ledger.stock import SPOIL_CAUSES, BlankLedger
 from printstation.reports.period import Period, naive_utc
-from printstation.stock import SPOIL_CAUSES, BlankLedger
+from printstation.storage.models import AuditEvent, Blank, IssuedCard, Lot, Spoilage
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import delete, update
 
-from printstation import audit
 from printstation.cli import main
-from printstation.db import Database
-from printstation.models import AuditEvent, AuditHead, Blank
+from printstation.ledger import audit
+from printstation.storage.db import Database
+from printstation.storage.models import AuditEvent, AuditHead, Blank
 
 from ..reports.conftest import tell_story
 from ..reports.pdftext import pdf_text

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from printstation import chip
+from printstation.chip import card as chip
 from printstation.cli import main
-from printstation.demo import init_station
 from printstation.drivers.encoder import PcscEncoder
 from printstation.errors import NoCardInReader
-from printstation.sim.iso7816 import VirtualChip
-from printstation.sim.vchip import reader_listed, wait_reader_present
+from printstation.sim.chip.iso7816 import VirtualChip
+from printstation.sim.chip.vchip import reader_listed, wait_reader_present
 from printstation.station import Station
+from printstation.tools.demo import init_station
 from tests.conftest import require_service
 
 #: "Virtual PCD C 00 01" is kept for these tests.

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from printstation.cli import main
-from printstation.demo import init_station
+from printstation.tools.demo import init_station
 
 STATUS_KEYS = {
     "name",

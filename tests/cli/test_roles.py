@@ -12,15 +12,15 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, text
 
-from printstation import approvals
 from printstation.cli import main
 from printstation.config import write_config
-from printstation.db import make_engine
-from printstation.demo import init_station, station_table
-from printstation.models import AuditEvent
-from printstation.roles import PERMISSIONS, ROLES
+from printstation.jobs import approvals
+from printstation.people.roles import PERMISSIONS, ROLES
+from printstation.people.users import add_user
 from printstation.station import Station
-from printstation.users import add_user
+from printstation.storage.db import make_engine
+from printstation.storage.models import AuditEvent
+from printstation.tools.demo import init_station, station_table
 from tests.conftest import postgres_url, require_service
 from tests.factories import add_job
 

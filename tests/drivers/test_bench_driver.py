@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from printstation.bench_driver import measure_driver
 from printstation.drivers.protocol import panel_data_length
+from printstation.tools.bench_driver import measure_driver
 
 
 def test_measure_driver_counts_every_frame_of_a_card() -> None:

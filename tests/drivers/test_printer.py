@@ -19,7 +19,7 @@ from printstation.errors import (
     PrinterNotFound,
     PrinterTimeout,
 )
-from printstation.panels import PANEL_HEIGHT, PANEL_WIDTH, CardPanels
+from printstation.layout.panels import PANEL_HEIGHT, PANEL_WIDTH, CardPanels
 
 
 class ScriptedTransport:

@@ -12,7 +12,7 @@ from printstation.errors import (
     PrinterProtocolError,
     RibbonError,
 )
-from printstation.panels import PANEL_HEIGHT, PANEL_WIDTH, CardPanels
+from printstation.layout.panels import PANEL_HEIGHT, PANEL_WIDTH, CardPanels
 
 SHAPE = (PANEL_HEIGHT, PANEL_WIDTH)
 

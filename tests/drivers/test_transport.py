@@ -10,8 +10,8 @@ import usb.core
 
 from printstation.drivers.transport import UsbTransport, find_device
 from printstation.errors import PrinterDisconnected, PrinterNotFound, PrinterTimeout
-from printstation.sim.printer import SimulatedPrinter
-from printstation.sim.usb_backend import SimulatedUsbBackend
+from printstation.sim.printer.device import SimulatedPrinter
+from printstation.sim.printer.usb_backend import SimulatedUsbBackend
 
 
 class EmptyBus(usb.backend.IBackend):  # type: ignore[misc]

@@ -18,8 +18,8 @@ from printstation.drivers.transport import (
     parse_usb_uri,
 )
 from printstation.errors import PrinterNotFound
-from printstation.sim.printer import SimulatedPrinter
-from printstation.sim.usb_backend import SimulatedUsbBackend
+from printstation.sim.printer.device import SimulatedPrinter
+from printstation.sim.printer.usb_backend import SimulatedUsbBackend
 
 
 class TwoPrinterBus(usb.backend.IBackend):  # type: ignore[misc]

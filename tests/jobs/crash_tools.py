@@ -23,25 +23,25 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from printstation.audit import verify_chain
-from printstation.bundle import write_bundle
 from printstation.config import simulated_printers, write_config
-from printstation.demo import DEMO_ACTOR, _entries, init_station, station_table
-from printstation.enrolment import import_bundle
+from printstation.intake.bundle import write_bundle
+from printstation.intake.enrolment import import_bundle
 from printstation.jobs.machine import ACTIVE, HARDWARE
 from printstation.jobs.queue import recover
 from printstation.jobs.resolve import resolve
-from printstation.models import AuditEvent, Blank, IssuedCard, Job, Spoilage
-from printstation.sim.printer import (
+from printstation.ledger.audit import verify_chain
+from printstation.ledger.stock import BlankLedger, serial_range
+from printstation.sim.printer.device import (
     PrinterState,
     clear_jam,
     read_state,
     replace_ribbon,
     set_cover,
 )
-from printstation.sim.printer_ops import empty_output, empty_reject, set_cable
+from printstation.sim.printer.ops import empty_output, empty_reject, set_cable
 from printstation.station import Station
-from printstation.stock import BlankLedger, serial_range
+from printstation.storage.models import AuditEvent, Blank, IssuedCard, Job, Spoilage
+from printstation.tools.demo import DEMO_ACTOR, _entries, init_station, station_table
 
 OPERATOR = "operator"
 #: Reader "Virtual PCD C 00 00" (vpcd port 35967): the fifth simulated printer's.
@@ -423,7 +423,7 @@ def failed_attempts(crash: CrashStation) -> list[int]:
 def fill_reject_box(crash: CrashStation) -> None:
     """The reject box full of cards nobody took out (none of them this station's)."""
     from printstation.drivers.profiles import get_profile
-    from printstation.sim.printer_state import StateFile
+    from printstation.sim.printer.state import StateFile
 
     capacity = get_profile().reject_capacity
     with StateFile(crash.sim_dir, crash.printer).locked() as state:

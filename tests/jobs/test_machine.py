@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from printstation.db import Database
 from printstation.errors import JobError
 from printstation.jobs import machine
 from printstation.jobs.machine import JobFlow
 from printstation.jobs.queue import claim_next, recover
-from printstation.models import AuditEvent, Blank, Job
-from printstation.stock import BlankLedger
+from printstation.ledger.stock import BlankLedger
+from printstation.storage.db import Database
+from printstation.storage.models import AuditEvent, Blank, Job
 from tests.factories import add_job
 
 

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from printstation.bundle import write_bundle
 from printstation.config import simulated_printers, write_config
-from printstation.demo import DEMO_ACTOR, _entries, init_station, station_table
-from printstation.enrolment import import_bundle
-from printstation.models import Blank, IssuedCard, Job
+from printstation.intake.bundle import write_bundle
+from printstation.intake.enrolment import import_bundle
+from printstation.ledger.stock import BlankLedger, serial_range
 from printstation.station import Station
-from printstation.stock import BlankLedger, serial_range
+from printstation.storage.models import Blank, IssuedCard, Job
+from printstation.tools.demo import DEMO_ACTOR, _entries, init_station, station_table
 from tests.conftest import port_open, postgres_url, require_service
 
 CARDS = 12
@@ -40,7 +40,7 @@ def test_two_stations_share_the_queue_without_double_use(tmp_path: Path) -> None
     assert url is not None
     from sqlalchemy import text
 
-    from printstation.db import make_engine
+    from printstation.storage.db import make_engine
 
     schema = f"multi_{os.getpid()}"
     engine = make_engine(url)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from printstation.demo import prepare_demo
 from printstation.jobs import runner
-from printstation.models import AuditEvent, Job
+from printstation.storage.models import AuditEvent, Job
+from printstation.tools.demo import prepare_demo
 from tests.conftest import port_open, require_service
 
 

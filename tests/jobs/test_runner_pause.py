@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from printstation.demo import prepare_demo
 from printstation.jobs import runner
-from printstation.models import Job
-from printstation.sim.printer_ops import set_cover
-from printstation.stock import BlankLedger
+from printstation.ledger.stock import BlankLedger
+from printstation.sim.printer.ops import set_cover
+from printstation.storage.models import Job
+from printstation.tools.demo import prepare_demo
 from tests.conftest import port_open, require_service
 
 

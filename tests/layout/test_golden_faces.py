@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from printstation.enrolment_fields import TEXT_LIMITS, FieldError, check_fits_card
+from printstation.intake.fields import TEXT_LIMITS, FieldError, check_fits_card
 from printstation.layout.face import RenderedFace, render_face
 from printstation.records import Address
 

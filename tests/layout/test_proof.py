@@ -55,11 +55,11 @@ def test_missing_image_is_input_error(tmp_path):
 
 def test_proof_of_rendered_faces(tmp_path):
     from printstation.config import OfficeConfig
+    from printstation.intake.regions import load_regions
     from printstation.layout.face import render_face
     from printstation.layout.template import load_template
     from printstation.records import IssueInfo
-    from printstation.regions import load_regions
-    from printstation.synthetic import synthetic_residents
+    from printstation.tools.synthetic import synthetic_residents
 
     today = date(2026, 11, 24)
     cards = []

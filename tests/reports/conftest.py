@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.orm import Session
 
-from printstation import audit
-from printstation.db import Database
-from printstation.models import Blank, Job
-from printstation.stock import BlankLedger
+from printstation.ledger import audit
+from printstation.ledger.stock import BlankLedger
+from printstation.storage.db import Database
+from printstation.storage.models import Blank, Job
 from tests.factories import add_job
 
 WITA = ZoneInfo("Asia/Makassar")

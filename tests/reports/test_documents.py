@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from printstation.config import OfficeConfig
-from printstation.db import Database
 from printstation.reports.destruction import destruction_record, write_pdf
 from printstation.reports.indonesian import in_words
 from printstation.reports.posting import (
@@ -23,6 +22,7 @@ from printstation.reports.posting import (
     write_reconciliation_pdf,
 )
 from printstation.reports.reconcile import reconcile
+from printstation.storage.db import Database
 
 from .conftest import WITA, StockStory, wita
 from .pdftext import pdf_text

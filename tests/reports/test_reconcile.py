@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 from sqlalchemy import update
 
-from printstation.db import Database
 from printstation.errors import InputError
-from printstation.models import Blank
 from printstation.reports.reconcile import reconcile
+from printstation.storage.db import Database
+from printstation.storage.models import Blank
 
 from .conftest import WITA
 

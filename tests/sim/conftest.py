@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from printstation.drivers.encoder import PcscEncoder
-from printstation.sim.vchip import ChipStation, reader_listed
+from printstation.sim.chip.vchip import ChipStation, reader_listed
 from tests.conftest import require_service
 
 #: Reader "Virtual PCD D 00 00" (port 35969) is kept for these tests; the environment

@@ -15,8 +15,8 @@ from printstation.drivers import protocol
 from printstation.drivers.printer import CardPrinter, PrinterCounters
 from printstation.drivers.transport import UsbTransport
 from printstation.errors import CoverOpen, FeederEmpty, PrinterJam, RibbonError
-from printstation.panels import PANEL_HEIGHT, PANEL_WIDTH, CardPanels
-from printstation.sim.printer import (
+from printstation.layout.panels import PANEL_HEIGHT, PANEL_WIDTH, CardPanels
+from printstation.sim.printer.device import (
     SimulatedPrinter,
     clear_jam,
     ejected_cards,
@@ -26,7 +26,7 @@ from printstation.sim.printer import (
     rejected_cards,
     set_cover,
 )
-from printstation.sim.usb_backend import simulated_backend
+from printstation.sim.printer.usb_backend import simulated_backend
 
 SHAPE = (PANEL_HEIGHT, PANEL_WIDTH)
 

@@ -28,10 +28,10 @@ from printstation.errors import (
     PrinterNotFound,
     RibbonError,
 )
-from printstation.panels import PANEL_HEIGHT, PANEL_WIDTH, CardPanels
-from printstation.sim.faults import FaultPlan
-from printstation.sim.printer import SimulatedPrinter, load_feeder, read_state
-from printstation.sim.usb_backend import SimulatedUsbBackend
+from printstation.layout.panels import PANEL_HEIGHT, PANEL_WIDTH, CardPanels
+from printstation.sim.printer.device import SimulatedPrinter, load_feeder, read_state
+from printstation.sim.printer.faults import FaultPlan
+from printstation.sim.printer.usb_backend import SimulatedUsbBackend
 
 PRINT_STEPS = ("Ss", "Sis", "Sr", "Db;y", "Db;m", "Db;c", "Db;k", "Db;o", "Se")
 REJECT_STEPS = ("Ss", "Sis", "Ser")

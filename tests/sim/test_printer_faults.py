@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from printstation.errors import ConfigError
-from printstation.sim.faults import FaultPlan, FaultRule, parse_rule
+from printstation.sim.printer.faults import FaultPlan, FaultRule, parse_rule
 
 
 @pytest.mark.parametrize(

@@ -24,12 +24,12 @@ from printstation.errors import (
     PrinterJam,
     RejectBoxFull,
 )
-from printstation.panels import face_to_panels, panels_to_face
-from printstation.sim import printer_ops as ops
-from printstation.sim.faults import FaultPlan
-from printstation.sim.printer import SimulatedPrinter, ejected_cards, load_feeder, read_state
-from printstation.sim.printer_state import StateFile
-from printstation.sim.usb_backend import SimulatedUsbBackend
+from printstation.layout.panels import face_to_panels, panels_to_face
+from printstation.sim.printer import ops
+from printstation.sim.printer.device import SimulatedPrinter, ejected_cards, load_feeder, read_state
+from printstation.sim.printer.faults import FaultPlan
+from printstation.sim.printer.state import StateFile
+from printstation.sim.printer.usb_backend import SimulatedUsbBackend
 
 FACE_SIZE = (1016, 648)
 

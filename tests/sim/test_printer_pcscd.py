@@ -10,8 +10,8 @@ from smartcard.System import readers
 
 from printstation.config import PrinterConfig, SimulatorConfig
 from printstation.drivers.printer import open_printer
-from printstation.sim.printer import ejected_cards, load_feeder
-from printstation.sim.vchip import wait_reader_present
+from printstation.sim.chip.vchip import wait_reader_present
+from printstation.sim.printer.device import ejected_cards, load_feeder
 from tests.sim.conftest import require_pcscd
 
 pytestmark = pytest.mark.pcscd

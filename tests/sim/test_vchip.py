@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from printstation.drivers.encoder import atr_declares_extended
-from printstation.sim.iso7816 import VirtualChip, parse_command
-from printstation.sim.vchip import build_atr, parse_fault
+from printstation.sim.chip.iso7816 import VirtualChip, parse_command
+from printstation.sim.chip.vchip import build_atr, parse_fault
 
 CREATE_DF = bytes.fromhex("00E0000009620782013883027F0A")
 

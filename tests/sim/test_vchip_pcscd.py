@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from printstation import chip
+from printstation.chip import card as chip
 from printstation.drivers.encoder import PcscEncoder
 from printstation.errors import ChipError, ChipVerificationFailed, EncoderError, NoCardInReader
-from printstation.sim.vchip import ChipStation, reader_listed
+from printstation.sim.chip.vchip import ChipStation, reader_listed
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from test_chip import make_media, make_record

@@ -1,0 +1,125 @@
+"""Engine and sessions for the station's database (SQLite embedded, PostgreSQL shared)."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from printstation.errors import ConfigError
+
+#: How long a transaction waits for SQLite's write lock before giving up.
+LOCK_WAIT_SECONDS = 60.0
+#: The first and longest pauses between tries for the write lock.
+LOCK_POLL_SECONDS = (0.0002, 0.004)
+
+
+def begin_immediate(dbapi_conn: sqlite3.Connection) -> None:
+    """``BEGIN IMMEDIATE``, waiting for the write lock in short pauses.
+
+    SQLite's own busy handler sleeps 1, 2, 5, 10, 15... ms between tries, far longer
+    than the station's transactions hold the lock, so printers sharing a station would
+    wait for nothing; this tries again after 0.2 ms, doubling up to 4 ms.
+    """
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    pause, longest = LOCK_POLL_SECONDS
+    dbapi_conn.execute("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                dbapi_conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, longest)
+    finally:
+        dbapi_conn.execute(f"PRAGMA busy_timeout={LOCK_WAIT_SECONDS * 1000:.0f}")
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys and write-locking transactions.
+
+    SQLite transactions begin IMMEDIATE, taking the write lock at once, so two workers
+    never read the same queue head and then both try to write it: on SQLite that is how
+    a job is claimed by one worker only (PostgreSQL uses FOR UPDATE SKIP LOCKED).
+    """
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # let SQLAlchemy's begin event drive transactions
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute(f"PRAGMA busy_timeout={LOCK_WAIT_SECONDS * 1000:.0f}")
+            # FULL: a commit is on disk before the printer is told to act on it, even if
+            # the power fails (NORMAL in WAL mode may lose the last commits then).
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(conn: Any) -> None:
+            begin_immediate(conn.connection.dbapi_connection)
+
+        return engine
+    if url.startswith("postgresql"):
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://") :]
+        return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    raise ConfigError(f"unsupported database URL {url!r}: use sqlite:///FILE or postgresql://...")
+
+
+def create_schema(engine: Engine) -> None:
+    """Bring the database to the current schema through the migrations.
+
+    On PostgreSQL an advisory lock keeps two stations starting together from migrating
+    the shared database at the same time.
+    """
+    from printstation.storage.migrations import upgrade
+
+    try:
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(5371)"))
+                try:
+                    upgrade(engine)
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(5371)"))
+                    conn.commit()
+        else:
+            upgrade(engine)
+    except OperationalError as exc:
+        raise ConfigError(f"cannot open the database: {exc.orig}", where=str(engine.url)) from exc
+
+
+class Database:
+    """The station's database: one engine, sessions on demand."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def create_schema(self) -> None:
+        create_schema(self.engine)
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session whose work is committed on success and rolled back on any error."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,25 @@
+"""Alembic's environment: migrations run on the engine the station hands over."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from printstation.storage.models import Base
+
+config = context.config
+engine = config.attributes.get("engine")
+if engine is None:
+    from printstation.storage.db import make_engine
+
+    engine = make_engine(config.get_main_option("sqlalchemy.url") or "sqlite:///migrate.db")
+
+with engine.connect() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+    connection.commit()

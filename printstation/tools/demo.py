@@ -1,0 +1,235 @@
+"""The demo: a whole station on simulated hardware and SQLite, end to end.
+
+It creates synthetic approved enrolments of Kota Kupang residents, writes them as an
+import bundle and imports it the way an operator does, receives a lot of serialised
+blanks, loads them into simulated printers and runs a batch through pyusb and pcscd.
+The face PNGs it keeps are the simulated printers' images of the cards they ejected,
+composed from exactly the panel bytes the driver sent.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from printstation.config import simulated_printers, write_config
+from printstation.intake.bundle import BundleEntry, write_bundle
+from printstation.intake.enrolment import import_bundle
+from printstation.intake.regions import load_regions
+from printstation.jobs.runner import EventSink, WorkerReport, run_batch
+from printstation.layout.proof import write_proof_pdf
+from printstation.ledger.stock import BlankLedger, StockCounts, serial_range
+from printstation.sim.printer.device import ejected_cards
+from printstation.station import Station
+from printstation.storage.models import Enrolment, IssuedCard, Job
+from printstation.tools.synthetic import synthetic_residents
+
+DEMO_ACTOR = "demo"
+DEMO_SEED = 5371
+#: The first serial of the demo's lot of blanks: 14 digits, the last 6 a counter.
+DEMO_FIRST_SERIAL = "53712611000001"
+
+
+def station_table(
+    out: Path,
+    printers: int,
+    *,
+    name: str = "DEMO-KUPANG",
+    faults: dict[str, list[str]] | None = None,
+    time_scale: float = 0.0,
+    card_seconds: float = 16.0,
+    keep_images: bool = True,
+) -> dict[str, Any]:
+    tables = simulated_printers(printers)
+    for table in tables:
+        table["simulator"]["time_scale"] = time_scale
+        table["simulator"]["card_seconds"] = card_seconds
+        table["simulator"]["keep_images"] = keep_images
+        table["simulator"]["faults"] = (faults or {}).get(table["name"], [])
+    return {
+        "station": {"name": name, "database_url": "sqlite:///station.db"},
+        "office": {
+            "province": "NUSA TENGGARA TIMUR",
+            "regency": "KOTA KUPANG",
+            "issue_place": "KOTA KUPANG",
+            "timezone": "Asia/Makassar",
+        },
+        "chip": {"profile": "ektp", "capacity": 8192},
+        "pki": {
+            "ca_cert": "pki/ca.pem",
+            "signer_cert": "pki/signer.pem",
+            "signer_key": "pki/signer.key",
+        },
+        "printers": tables,
+    }
+
+
+def init_station(out: Path, printers: int = 1, *, fresh: bool = False, **options: Any) -> Path:
+    """Create a station folder: configuration, empty database, simulated hardware state."""
+    out.mkdir(parents=True, exist_ok=True)
+    if fresh:
+        for stale in ("station.db", "station.db-wal", "station.db-shm"):
+            (out / stale).unlink(missing_ok=True)
+        for folder in ("sim", "bundle", "faces"):
+            shutil.rmtree(out / folder, ignore_errors=True)
+    config_path = out / "station.toml"
+    table = station_table(out, printers, **options)
+    from printstation.chip.pki import create_demo_pki
+
+    create_demo_pki(out / "pki", table["station"]["name"])
+    write_config(config_path, table)
+    station = Station.open(str(config_path))
+    station.config.sim_dir.mkdir(parents=True, exist_ok=True)
+    station.close()
+    return config_path
+
+
+@dataclass
+class DemoResult:
+    reports: list[WorkerReport]
+    counts: StockCounts
+    cards: list[dict[str, str]]
+    proof_pdf: str
+    seconds: float
+    config: str
+    unresolved: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "issued": self.counts.issued,
+            "spoiled": self.counts.spoiled,
+            "unresolved": self.unresolved,
+            "stock": {
+                "received": self.counts.received,
+                "issued": self.counts.issued,
+                "spoiled": self.counts.spoiled,
+                "on_hand": self.counts.on_hand,
+            },
+            "balanced": self.counts.balanced,
+            "cards": self.cards,
+            "proof_pdf": self.proof_pdf,
+        }
+
+
+def _entries(count: int, station: Station) -> list[BundleEntry]:
+    residents = synthetic_residents(count, DEMO_SEED, load_regions(), station.today())
+    return [
+        BundleEntry(
+            record=r.record,
+            photo=r.photo_jpeg,
+            photo_ext="jpg",
+            signature=r.signature_png,
+            signature_ext="png",
+            fingerprints=tuple(r.fingerprints),
+        )
+        for r in residents
+    ]
+
+
+def prepare_demo(
+    out: Path,
+    cards: int,
+    printers: int,
+    *,
+    blanks: int | None = None,
+    chip_failures: tuple[int, ...] = (),
+    **options: Any,
+) -> Station:
+    """A ready station: enrolments imported, blanks received and loaded."""
+    faults = {"P1": [f"card {n}: chip corrupt" for n in chip_failures]}
+    config_path = init_station(out, printers, fresh=True, faults=faults, **options)
+    station = Station.open(str(config_path))
+    bundle = write_bundle(out / "bundle", _entries(cards, station))
+    station_import = import_bundle(station.db.session, bundle, station.regions, DEMO_ACTOR)
+    if station_import.rejected:
+        raise RuntimeError(f"the demo's own bundle was rejected: {station_import.errors[:3]}")
+    total = blanks if blanks is not None else 2 * cards
+    if total:
+        with station.db.transaction() as session:
+            BlankLedger(session, DEMO_ACTOR).receive(
+                DEMO_FIRST_SERIAL, total, reference="DEMO/BLANGKO/2026/001"
+            )
+    serials = serial_range(DEMO_FIRST_SERIAL, total) if total else []
+    names = [p.name for p in station.config.printers]
+    for i, name in enumerate(names):
+        station.load_blanks(name, serials[i :: len(names)], DEMO_ACTOR)
+    return station
+
+
+def run_demo(
+    out: Path,
+    cards: int = 10,
+    printers: int = 1,
+    *,
+    chip_failures: tuple[int, ...] = (),
+    blanks: int | None = None,
+    events: EventSink | None = None,
+    **options: Any,
+) -> DemoResult:
+    started = time.perf_counter()
+    station = prepare_demo(
+        out, cards, printers, blanks=blanks, chip_failures=chip_failures, **options
+    )
+    prepared = time.perf_counter()
+    try:
+        reports = run_batch(
+            station, [p.name for p in station.config.printers], DEMO_ACTOR, events=events
+        )
+        ran = time.perf_counter()
+        with station.db.session() as session:
+            counts = BlankLedger(session, DEMO_ACTOR).counts()
+            unresolved = session.execute(
+                select(func.count()).select_from(Job).where(Job.state == "unresolved")
+            ).scalar_one()
+            issued = {
+                c.serial: (c.nik, name)
+                for c, name in session.execute(
+                    select(IssuedCard, Enrolment.name).join(
+                        Enrolment, Enrolment.id == IssuedCard.enrolment_id
+                    )
+                ).all()
+            }
+        faces_dir = out / "faces"
+        faces_dir.mkdir(exist_ok=True)
+        cards_out: list[dict[str, str]] = []
+        for printer in station.config.printers:
+            for ejected in ejected_cards(station.config.sim_dir, printer.name):
+                serial = ejected["serial"]
+                if serial not in issued:
+                    continue
+                nik, name = issued[serial]
+                face = faces_dir / f"{nik}-{serial}.png"
+                shutil.copyfile(ejected["image"], face)
+                cards_out.append(
+                    {
+                        "nik": nik,
+                        "name": name,
+                        "serial": serial,
+                        "face_png": str(face.resolve()),
+                    }
+                )
+        cards_out.sort(key=lambda c: c["serial"])
+        proof = out / "proof.pdf"
+        write_proof_pdf(
+            proof,
+            [(c["nik"], c["name"], c["serial"], Path(c["face_png"])) for c in cards_out],
+            title=f"{station.config.name}: demo batch of {cards} cards",
+        )
+    finally:
+        station.close()
+    return DemoResult(
+        reports=reports,
+        counts=counts,
+        cards=cards_out,
+        proof_pdf=str(proof.resolve()),
+        seconds=time.perf_counter() - started,
+        config=str((out / "station.toml").resolve()),
+        unresolved=int(unresolved),
+        timings={"prepare_s": prepared - started, "batch_s": ran - prepared},
+    )
