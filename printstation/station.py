@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from printstation.config import PrinterConfig, StationConfig, load_config
+from printstation.drivers.backends import backend_for
 from printstation.intake.regions import Regions, load_regions
 from printstation.layout.template import Template, load_template
 from printstation.ledger.stock import BlankLedger
@@ -70,10 +71,7 @@ class Station:
         cfg = self.printer_config(printer)
         with self.db.transaction() as session:
             BlankLedger(session, actor).load(printer, serials)
-        if cfg.simulated:
-            from printstation.sim.printer.device import load_feeder
-
-            load_feeder(self.config.sim_dir, printer, serials)
+        backend_for(cfg).blanks_loaded(cfg, state_dir=self.config.sim_dir, serials=serials)
 
     def close(self) -> None:
         self.db.dispose()

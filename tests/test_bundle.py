@@ -14,13 +14,13 @@ from printstation.intake.bundle import (
     MAX_LINE_BYTES,
     BundleError,
     open_bundle,
-    synthetic_entries,
     write_bundle,
     write_bundle_zip,
 )
 from printstation.intake.enrolment import import_bundle
 from printstation.intake.regions import load_regions
 from printstation.storage.db import Database
+from printstation.tools.synthetic import synthetic_entries
 
 TODAY = date(2026, 11, 24)
 

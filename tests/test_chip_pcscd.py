@@ -25,10 +25,10 @@ from printstation.cli import main
 from printstation.cli.card import verify_card
 from printstation.drivers.encoder import PcscEncoder
 from printstation.errors import EncoderError
-from printstation.intake.enrolment import enrolment_row
 from printstation.sim.chip.vchip import ChipStation, reader_listed
 from printstation.station import Station
 from printstation.storage.models import Blank, IssuedCard, Job, Lot
+from printstation.storage.rows import enrolment_row
 from printstation.tools.demo import init_station
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

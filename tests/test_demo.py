@@ -12,12 +12,12 @@ from click.testing import CliRunner
 from PIL import Image
 
 from printstation.cli import main
-from printstation.intake.enrolment import load_card
 from printstation.layout.face import render_face
 from printstation.layout.panels import face_to_panels, panels_to_face
 from printstation.records import IssueInfo
 from printstation.station import Station
 from printstation.storage.models import Enrolment, IssuedCard, Spoilage
+from printstation.storage.rows import load_card
 from tests.conftest import port_open, require_service
 
 

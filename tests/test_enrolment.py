@@ -165,7 +165,7 @@ def test_import_memory_does_not_grow_with_the_bundle(db: Database, tmp_path: Pat
     """Four times the records, about the same peak: nothing is kept per accepted line."""
     import tracemalloc
 
-    from printstation.intake.bundle import synthetic_entries
+    from printstation.tools.synthetic import synthetic_entries
 
     def peak(name: str, count: int, seed: int) -> int:
         entries = synthetic_entries(count, seed, load_regions(), date(2026, 11, 24), distinct=10)

@@ -19,10 +19,11 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from printstation.intake.bundle import BundleEntry, record_to_json, synthetic_entries
+from printstation.intake.bundle import BundleEntry, record_to_json
 from printstation.intake.enrolment import ImportReport, import_bundle
 from printstation.intake.regions import load_regions
 from printstation.storage.db import Database
+from printstation.tools.synthetic import synthetic_entries
 
 TODAY = date(2026, 11, 24)
 

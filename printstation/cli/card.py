@@ -55,8 +55,8 @@ def _default_reader(station: Station) -> str:
 
 def compare_with_record(station: Station, content: chip.ChipContent) -> list[str]:
     """What differs between the chip and this station's IssuedCard/Enrolment rows."""
-    from printstation.intake.enrolment import load_card
     from printstation.storage.models import Enrolment, IssuedCard
+    from printstation.storage.rows import load_card
 
     with station.db.session() as session:
         issued = session.get(IssuedCard, content.serial)

@@ -108,8 +108,9 @@ def make_bundle(out: Path, count: int, seed: int, as_zip: bool) -> None:
     """Write a bundle of COUNT synthetic residents of Kota Kupang to OUT (for training)."""
     from datetime import date
 
-    from printstation.intake.bundle import synthetic_entries, write_bundle, write_bundle_zip
+    from printstation.intake.bundle import write_bundle, write_bundle_zip
     from printstation.intake.regions import load_regions
+    from printstation.tools.synthetic import synthetic_entries
 
     with reporting(False):
         if out.exists() and (not out.is_dir() or any(out.iterdir())):

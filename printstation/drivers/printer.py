@@ -28,15 +28,14 @@ from typing import Any
 
 from printstation.config import PrinterConfig
 from printstation.drivers import protocol
+from printstation.drivers.backends import backend_for
 from printstation.drivers.profiles import (
     PrinterProfile,
     get_profile,
     profile_for_model,
-    profile_for_usb,
 )
-from printstation.drivers.transport import Transport, UsbTransport, find_device
+from printstation.drivers.transport import Transport
 from printstation.errors import (
-    ConfigError,
     PrinterDisconnected,
     PrinterError,
     PrinterNotFound,
@@ -426,42 +425,15 @@ class CardPrinter:
         self.set_error_mode(ACK_NACK_MODE)
 
 
-def _simulated_transport(
-    cfg: PrinterConfig, state_dir: Path, chip_station: Any = None
-) -> tuple[UsbTransport, PrinterProfile]:
-    import usb.core
-
-    from printstation.sim.printer.usb_backend import simulated_backend
-
-    sim_name = cfg.uri.split(":", 1)[1] or cfg.name
-    backend = simulated_backend(sim_name, state_dir, cfg.simulator, chip_station=chip_station)
-    profile = backend.printer.profile
-    device = usb.core.find(idVendor=profile.vendor_id, backend=backend)
-    if device is None:
-        raise PrinterNotFound(
-            f"printer not found: {cfg.uri} — the simulated printer's cable is pulled "
-            f"(plug it in with: printstation printer sim {sim_name} --plug)"
-        )
-    return UsbTransport(device, name=cfg.name), profile
-
-
 def open_printer(cfg: PrinterConfig, *, state_dir: Path, chip_station: Any = None) -> CardPrinter:
     """Find, open and prepare the printer a configuration names (USB or simulated).
 
     ``chip_station`` replaces a simulated printer's vpcd chip station (an object with
     ``insert(serial, fault)`` and ``remove()``), e.g. to read its status without pcscd.
     """
-    if cfg.simulated:
-        transport, profile = _simulated_transport(cfg, state_dir, chip_station)
-    elif cfg.uri.startswith("usb:"):
-        device = find_device(cfg.uri)
-        transport = UsbTransport(device, name=cfg.name)
-        profile = profile_for_usb(device.idVendor, device.idProduct) or get_profile()
-    else:
-        raise ConfigError(
-            f"printer {cfg.name}: unknown address {cfg.uri!r}; use usb:VVVV:PPPP, "
-            "usb:VVVV:PPPP:SERIAL or simulated:NAME"
-        )
+    transport, profile = backend_for(cfg).connect(
+        cfg, state_dir=state_dir, chip_station=chip_station
+    )
     printer = CardPrinter(transport, cfg.name, profile=profile)
     try:
         printer.open()

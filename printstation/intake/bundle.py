@@ -17,13 +17,11 @@ import json
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
-from datetime import date
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Protocol
 
 from printstation.errors import InputError
-from printstation.intake.regions import Regions
 from printstation.records import CardRecord, Fingerprint, record_to_dict
 
 MANIFEST = "enrolments.jsonl"
@@ -294,46 +292,3 @@ def write_bundle_zip(path: Path, entries: Iterable[BundleEntry]) -> Path:
     finally:
         spool.unlink(missing_ok=True)
     return path
-
-
-def synthetic_entries(
-    count: int, seed: int, regions: Regions, today: date, *, distinct: int = 500
-) -> Iterator[BundleEntry]:
-    """``count`` synthetic residents as bundle entries, generated one at a time.
-
-    The first ``distinct`` residents are drawn in full (portrait, signature, fingers);
-    later ones are new people (NIK, enrolment id) who reuse those media, so a large
-    bundle for training or a benchmark is written quickly and in constant memory.
-    """
-    from printstation.tools.synthetic import synthetic_residents
-
-    pool = synthetic_residents(min(count, distinct, 9000), seed, regions, today)
-    seen: set[str] = set()
-    made = 0
-    round_ = 0
-    while made < count:
-        for resident in pool:
-            if made >= count:
-                return
-            record = resident.record
-            nik = record.nik
-            if round_:
-                serial = (int(nik[12:]) + round_ * 7) % 9999 + 1
-                nik = f"{nik[:12]}{serial:04d}"
-            if nik in seen:
-                continue
-            seen.add(nik)
-            if round_:
-                record = replace(record, nik=nik, enrolment_id=f"{record.enrolment_id}-{round_}")
-            yield BundleEntry(
-                record,
-                resident.photo_jpeg,
-                "jpg",
-                resident.signature_png,
-                "png",
-                resident.fingerprints,
-            )
-            made += 1
-        round_ += 1
-        if round_ > 9999:
-            raise ValueError(f"cannot make {count} distinct residents from seed {seed}")

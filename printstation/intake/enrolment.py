@@ -39,18 +39,15 @@ from printstation.intake.media import (
     normalise_signature,
 )
 from printstation.intake.regions import Regions
-from printstation.jobs.approvals import new_job
 from printstation.layout.template import Template, load_template
 from printstation.ledger import audit
 from printstation.records import (
     FINGERS,
     CardRecord,
     EnrolmentMedia,
-    Fingerprint,
-    record_from_dict,
-    record_to_dict,
 )
 from printstation.storage.models import Enrolment, IssuedCard, Job
+from printstation.storage.rows import enrolment_row, load_card, new_job
 
 __all__ = [
     "TEXT_LIMITS",
@@ -310,44 +307,3 @@ def import_bundle(
         session.close()
         bundle.close()
     return report
-
-
-def enrolment_row(
-    record: CardRecord,
-    media: EnrolmentMedia,
-    *,
-    content_hash: str,
-    source: str,
-    line: int,
-    imported_by: str,
-) -> Enrolment:
-    """The stored form of an accepted record and its normalised media."""
-    return Enrolment(
-        id=record.enrolment_id,
-        nik=record.nik,
-        name=record.name,
-        record=record_to_dict(record),
-        photo=media.photo,
-        signature=media.signature,
-        finger_1=media.fingerprints[0].finger,
-        template_1=media.fingerprints[0].template,
-        finger_2=media.fingerprints[1].finger,
-        template_2=media.fingerprints[1].template,
-        content_hash=content_hash,
-        source=source,
-        line=line,
-        imported_by=imported_by,
-    )
-
-
-def load_card(enrolment: Enrolment) -> tuple[CardRecord, EnrolmentMedia]:
-    """Rebuild the typed record and media of a stored enrolment."""
-    media = EnrolmentMedia(
-        photo=enrolment.photo,
-        signature=enrolment.signature,
-        fingerprints=(
-            Fingerprint(enrolment.finger_1, enrolment.template_1),
-            Fingerprint(enrolment.finger_2, enrolment.template_2),
-        ),
-    )
-    return record_from_dict(enrolment.record), media

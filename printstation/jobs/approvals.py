@@ -17,33 +17,9 @@ from sqlalchemy.orm import Session
 from printstation.errors import InputError, JobError, PermissionDenied
 from printstation.jobs.machine import JobFlow
 from printstation.ledger import audit
-from printstation.records import CardRecord
 from printstation.storage.models import Approval, IssuedCard, Job, utcnow
 
 PRIORITY_REASONS = ("cpns", "age17", "disaster", "suket", "other")
-REPRINT_REASONS = ("lost", "damaged", "data_change")
-
-
-def new_job(session: Session, record: CardRecord, actor: str) -> Job:
-    """The job for a newly imported enrolment: queued, or held if it is a reprint."""
-    reprint = record.issue_reason in REPRINT_REASONS
-    job = Job(
-        enrolment_id=record.enrolment_id, nik=record.nik, state="held" if reprint else "queued"
-    )
-    session.add(job)
-    session.flush()
-    if reprint:
-        session.add(
-            Approval(
-                kind="reprint",
-                job_id=job.id,
-                reason=record.issue_reason,
-                note=f"replaces {record.replaces_serial or 'an unknown serial'}",
-                requested_by=actor,
-            )
-        )
-        session.flush()
-    return job
 
 
 def request_priority(

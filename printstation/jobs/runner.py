@@ -39,7 +39,6 @@ from printstation.errors import (
     PrintStationError,
     UnknownBlank,
 )
-from printstation.intake.enrolment import load_card
 from printstation.jobs import approvals
 from printstation.jobs.machine import JobFlow
 from printstation.jobs.queue import claim_next, recover
@@ -47,6 +46,7 @@ from printstation.jobs.render import PreparedCard, Renderer
 from printstation.ledger.stock import BlankLedger
 from printstation.station import Station
 from printstation.storage.models import Enrolment
+from printstation.storage.rows import load_card
 
 DEFAULT_MAX_ATTEMPTS = 3
 CARD_WAIT_SECONDS = 10.0

@@ -15,11 +15,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from printstation.intake.bundle import synthetic_entries, write_bundle
+from printstation.intake.bundle import write_bundle
 from printstation.intake.enrolment import import_bundle
 from printstation.intake.regions import load_regions
 from printstation.layout.template import load_template
 from printstation.storage.db import Database
+from printstation.tools.synthetic import synthetic_entries
 
 
 def _maxrss_bytes() -> int:

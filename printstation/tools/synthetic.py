@@ -12,11 +12,13 @@ from __future__ import annotations
 import io
 import math
 import random
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 
 from PIL import Image, ImageDraw
 
+from printstation.intake.bundle import BundleEntry
 from printstation.intake.minutiae import Minutia, MinutiaType, build_fmr
 from printstation.intake.nik import make_nik
 from printstation.intake.regions import Regions
@@ -399,3 +401,44 @@ def _fingerprint(rng: random.Random, finger: str) -> Fingerprint:
         found.append(Minutia(kind, x, y, rng.randrange(256), rng.randint(40, 100)))
     template = build_fmr(found, width, height, finger_position=finger, quality=rng.randint(50, 95))
     return Fingerprint(finger, template)
+
+
+def synthetic_entries(
+    count: int, seed: int, regions: Regions, today: date, *, distinct: int = 500
+) -> Iterator[BundleEntry]:
+    """``count`` synthetic residents as bundle entries, generated one at a time.
+
+    The first ``distinct`` residents are drawn in full (portrait, signature, fingers);
+    later ones are new people (NIK, enrolment id) who reuse those media, so a large
+    bundle for training or a benchmark is written quickly and in constant memory.
+    """
+    pool = synthetic_residents(min(count, distinct, 9000), seed, regions, today)
+    seen: set[str] = set()
+    made = 0
+    round_ = 0
+    while made < count:
+        for resident in pool:
+            if made >= count:
+                return
+            record = resident.record
+            nik = record.nik
+            if round_:
+                serial = (int(nik[12:]) + round_ * 7) % 9999 + 1
+                nik = f"{nik[:12]}{serial:04d}"
+            if nik in seen:
+                continue
+            seen.add(nik)
+            if round_:
+                record = replace(record, nik=nik, enrolment_id=f"{record.enrolment_id}-{round_}")
+            yield BundleEntry(
+                record,
+                resident.photo_jpeg,
+                "jpg",
+                resident.signature_png,
+                "png",
+                resident.fingerprints,
+            )
+            made += 1
+        round_ += 1
+        if round_ > 9999:
+            raise ValueError(f"cannot make {count} distinct residents from seed {seed}")
