@@ -25,6 +25,24 @@ class PrintStationError(Exception):
         return {"code": self.code, "message": self.message, "where": self.where}
 
 
+#: Every exit code of the command line, and what it means (``printstation --help``, README).
+EXIT_CODES: tuple[tuple[int, str], ...] = (
+    (0, "done"),
+    (1, "a check failed: the ledger does not balance, the audit log or a card is not genuine"),
+    (2, "the station's configuration is wrong or missing"),
+    (3, "bad input: an enrolment, a NIK, a serial, an option"),
+    (4, "permission refused: wrong PIN, or the role may not do this"),
+    (5, "a printer stopped: it needs a person (jam, cover, feeder, ribbon) or failed"),
+    (6, "the physical count of blanks differs from the ledger (a discrepancy)"),
+    (10, "hardware error: printer or chip encoder"),
+    (20, "blank stock error: unknown or already used blank"),
+    (30, "job error: the job is not in a state that allows this"),
+)
+EXIT_CHECK_FAILED = 1
+EXIT_PRINTER_STOPPED = 5
+EXIT_DISCREPANCY = 6
+
+
 class ConfigError(PrintStationError):
     code = "config"
     exit_code = 2

@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from printstation.cli import console, emit_json, fail, main, progress_events, reporting
+from printstation.cli import console, emit_json, fail, main, reporting
 from printstation.errors import PrintStationError
+
+
+def progress_events(progress: Progress, task: Any) -> Callable[..., None]:
+    def on_event(printer: str, kind: str, job_id: int | None, detail: dict[str, Any]) -> None:
+        if kind == "issued":
+            progress.advance(task)
+            progress.console.print(
+                f"  {printer}: issued {detail['serial']} for NIK {detail['nik']}"
+            )
+        elif kind in ("spoiled", "security", "failed", "unresolved", "paused"):
+            text = detail.get("message") or f"{detail.get('serial')}: {detail.get('cause')}"
+            progress.console.print(f"  [yellow]{printer}: {kind}[/] job {job_id}: {text}")
+
+    return on_event
 
 
 @main.command()

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 
 import click
-from sqlalchemy import select
 
-from printstation.cli import authorize, emit_json, main, pass_station, reporting
+from printstation.cli import acting, emit_json, json_option, main
+from printstation.operations import users as ops
+from printstation.operations.base import Actor
 from printstation.people.roles import ROLES
-from printstation.people.users import add_user
-from printstation.storage.models import User
+from printstation.station import Station
 
 
 @main.group()
@@ -27,35 +27,28 @@ def user() -> None:
     show_default=True,
     help="Read the new user's PIN from this environment variable, else prompt.",
 )
-@click.pass_context
-def add(ctx: click.Context, name: str, role: str, pin_env: str) -> None:
+@json_option
+@acting
+def add(station: Station, actor: Actor, name: str, role: str, pin_env: str, as_json: bool) -> None:
     """Create an account (a supervisor; the first account may be created by anyone)."""
-    with reporting():
-        station = pass_station(ctx)
-        actor = authorize(ctx, station, "user.manage")
-        pin = os.environ.get(pin_env) or click.prompt(
-            f"PIN for {name}", hide_input=True, confirmation_prompt=True
-        )
-        with station.db.transaction() as s:
-            add_user(s, name, role, pin, by=actor)
-    click.echo(f"user {name} added as {role}")
+    pin = os.environ.get(pin_env) or click.prompt(
+        f"PIN for {name}", hide_input=True, confirmation_prompt=True
+    )
+    added = ops.add(station, actor, name, role, pin)
+    if as_json:
+        emit_json(added)
+    else:
+        click.echo(f"user {added.name} added as {added.role}")
 
 
 @user.command("list")
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_context
-def list_users(ctx: click.Context, as_json: bool) -> None:
+@json_option
+@acting
+def list_users(station: Station, actor: Actor, as_json: bool) -> None:
     """The station's accounts."""
-    with reporting(as_json):
-        station = pass_station(ctx)
-        authorize(ctx, station, "station.read")
-        with station.db.session() as s:
-            users = [
-                {"name": u.name, "role": u.role, "active": u.active}
-                for u in s.execute(select(User).order_by(User.name)).scalars()
-            ]
+    users = ops.list_users(station, actor)
     if as_json:
         emit_json(users)
-    else:
-        for u in users:
-            click.echo(f"{u['name']:20} {u['role']:11} {'active' if u['active'] else 'disabled'}")
+        return
+    for u in users:
+        click.echo(f"{u.name:20} {u.role:11} {'active' if u.active else 'disabled'}")

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
-from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -23,9 +20,6 @@ from printstation.errors import InputError, PermissionDenied
 from printstation.ledger import audit
 from printstation.people import roles
 from printstation.storage.models import User
-
-if TYPE_CHECKING:
-    from printstation.station import Station
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 MIN_PIN_LENGTH = 4
@@ -82,25 +76,4 @@ def login(session: Session, name: str, pin: str | None) -> User:
         )
         session.commit()
         raise PermissionDenied(f"login refused for {name!r}: unknown user or wrong PIN", where=name)
-    return user
-
-
-def authenticate(
-    station: Station, user: str, action: str, pin_source: Callable[[], str | None] | None = None
-) -> str:
-    """Check that ``user`` may perform ``action``; returns the name to record as actor."""
-    with station.db.session() as session:
-        if not has_users(session):
-            role = user if user in roles.ROLES else "operator"
-        else:
-            pin = os.environ.get("PRINTSTATION_PIN")
-            if pin is None and pin_source is not None:
-                pin = pin_source()
-            role = login(session, user, pin).role
-        try:
-            roles.check(user, role, action)
-        except PermissionDenied:
-            audit.record(session, user, "auth.denied", user, action=action, role=role)
-            session.commit()
-            raise
     return user
