@@ -223,7 +223,7 @@ def _decide(ctx: click.Context, request_id: int, approve: bool, note: str | None
             if found is None:
                 raise InputError(f"no request {request_id}")
             kind = found.kind
-        actor = authorize(ctx, station, f"{kind}.decide")
+        actor = authorize(ctx, station, "approval.decide")
         with station.db.session() as s:
             decided = approvals.decide(s, request_id, actor, approve=approve, note=note)
             s.commit()

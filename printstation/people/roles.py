@@ -1,7 +1,8 @@
 """Who may do what: the one place permissions are decided.
 
 Three roles: operators run the printers, supervisors approve and cancel, auditors read.
-Every command names its action here; a command that is not listed is refused.
+Every operation (``printstation.operations``) names its action here and is checked against
+this table before it runs; an action that is not listed is refused.
 """
 
 from __future__ import annotations
@@ -32,8 +33,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "priority.request": frozenset({"operator"}),
     "reprint.request": frozenset({"operator"}),
     # supervising
-    "priority.decide": frozenset({"supervisor"}),
-    "reprint.decide": frozenset({"supervisor"}),
+    "approval.decide": frozenset({"supervisor"}),
     "job.cancel": frozenset({"supervisor"}),
     "job.requeue": frozenset({"supervisor"}),
     "stock.reserve": frozenset({"supervisor"}),
