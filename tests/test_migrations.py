@@ -18,3 +18,53 @@ def test_migrated_schema_matches_the_models(database_url: str) -> None:
         differences = compare_metadata(context, Base.metadata)
     db.dispose()
     assert differences == []
+
+
+def test_states_migration_keeps_rows_and_then_refuses_unknown_states(database_url: str) -> None:
+    """A station's data survives the upgrade that adds the state CHECK constraints."""
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from printstation.storage.migrations import upgrade
+
+    db = Database(database_url)
+    upgrade(db.engine, "5e0c7b1a9d24")
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO enrolments (id, nik, name, record, photo, signature, finger_1,"
+                " template_1, finger_2, template_2, content_hash, source, line, imported_at,"
+                " imported_by) VALUES ('E1', '5371010101900001', 'ANI', '{}', :b, :b, 'r1',"
+                " :b, 'l1', :b, 'h', 's', 1, CURRENT_TIMESTAMP, 'op')"
+            ),
+            {"b": b"x"},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO jobs (id, enrolment_id, nik, state, priority_rank, attempts,"
+                " created_at, updated_at) VALUES (1, 'E1', '5371010101900001', 'printing', 1,"
+                " 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO lots (id, reference, first_serial, last_serial, count,"
+                " received_at, received_by) VALUES (1, 'R', 'S1', 'S1', 1, CURRENT_TIMESTAMP,"
+                " 'op')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO blanks (serial, lot_id, state, job_id, updated_at)"
+                " VALUES ('S1', 1, 'in_use', 1, CURRENT_TIMESTAMP)"
+            )
+        )
+    db.create_schema()
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT state, lease_id FROM jobs")).one() == ("printing", None)
+        assert conn.execute(text("SELECT job_id FROM blanks")).scalar_one() == 1
+    for table, column in (("jobs", "id"), ("blanks", "serial")):
+        with pytest.raises(IntegrityError), db.engine.begin() as conn:
+            conn.execute(text(f"UPDATE {table} SET state = 'lost' WHERE {column} IS NOT NULL"))
+    db.dispose()

@@ -20,23 +20,9 @@ from transitions import Machine, MachineError
 from printstation.errors import JobError
 from printstation.ledger import audit
 from printstation.storage.models import Job, utcnow
+from printstation.storage.states import JobState
 
-STATES = (
-    "held",
-    "queued",
-    "claimed",
-    "rendered",
-    "feeding",
-    "at_encoder",
-    "encoded",
-    "printing",
-    "issued",
-    "retry",
-    "paused",
-    "failed",
-    "cancelled",
-    "unresolved",
-)
+STATES = tuple(state.value for state in JobState)
 
 #: States in which a blank may be inside a printer (fed, at the encoder, printing).
 HARDWARE = frozenset({"feeding", "at_encoder", "encoded", "printing"})

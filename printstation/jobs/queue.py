@@ -56,7 +56,6 @@ def recover(session: Session, *, station: str, actor: str) -> list[int]:
     state may have a blank in a printer: they become ``unresolved`` and their blank
     ``unknown`` until an operator says what came out. Nothing is guessed.
     """
-    unresolved: list[int] = []
     jobs = (
         session.execute(
             select(Job)
@@ -67,22 +66,30 @@ def recover(session: Session, *, station: str, actor: str) -> list[int]:
         .scalars()
         .all()
     )
-    for job in jobs:
-        flow = JobFlow(job, session, actor)
-        if job.state in HARDWARE:
-            blank = session.execute(
-                select(Blank).where(Blank.job_id == job.id, Blank.state == "in_use")
-            ).scalar_one_or_none()
-            if blank is not None:
-                BlankLedger(session, actor).mark_unknown(blank.serial, job)
-            job.last_error = (
-                f"the station stopped while this card was in printer "
-                f"{job.printer} ({job.state}); check the printer's output and "
-                "reject box, then resolve the job"
-            )
-            flow.step("interrupt", printer=job.printer, serial=job.serial)
-            unresolved.append(job.id)
-        else:
-            flow.step("release")
+    unresolved = [job.id for job in jobs if settle_interrupted(session, job, actor)]
     session.commit()
     return unresolved
+
+
+def settle_interrupted(session: Session, job: Job, actor: str) -> bool:
+    """Take ``job`` from a worker that is gone; True if it became ``unresolved``.
+
+    The caller commits.
+    """
+    flow = JobFlow(job, session, actor)
+    job.lease_id = None
+    if job.state not in HARDWARE:
+        flow.step("release", commit=False)
+        return False
+    blank = session.execute(
+        select(Blank).where(Blank.job_id == job.id, Blank.state == "in_use")
+    ).scalar_one_or_none()
+    if blank is not None:
+        BlankLedger(session, actor).mark_unknown(blank.serial, job)
+    job.last_error = (
+        f"the station stopped while this card was in printer "
+        f"{job.printer} ({job.state}); check the printer's output and "
+        "reject box, then resolve the job"
+    )
+    flow.step("interrupt", commit=False, printer=job.printer, serial=job.serial)
+    return True

@@ -27,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from printstation.storage.states import BlankState, JobState, check_in
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -67,7 +69,10 @@ class Job(Base):
     """One card to print for one enrolment; its state is the job state machine's."""
 
     __tablename__ = "jobs"
-    __table_args__ = (Index("ix_jobs_queue", "state", "priority_rank", "deadline", "id"),)
+    __table_args__ = (
+        Index("ix_jobs_queue", "state", "priority_rank", "deadline", "id"),
+        CheckConstraint(check_in("state", JobState), name="ck_jobs_state"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     enrolment_id: Mapped[str] = mapped_column(ForeignKey("enrolments.id"), index=True)
@@ -81,9 +86,29 @@ class Job(Base):
     serial: Mapped[str | None] = mapped_column(String(40), nullable=True)
     printer: Mapped[str | None] = mapped_column(String(40), nullable=True)
     station: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    #: The batch holding this job while a worker has it (see printstation.jobs.lease).
+    lease_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class BatchLease(Base):
+    """A running batch: it renews ``renewed_at`` every few seconds while it lives.
+
+    A job held by a batch whose lease is old (the process was killed) is recovered by
+    the next command that lists, shows or settles jobs; a live batch's jobs are not.
+    """
+
+    __tablename__ = "batch_leases"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    station: Mapped[str] = mapped_column(String(40))
+    printers: Mapped[str] = mapped_column(String(400))
+    actor: Mapped[str] = mapped_column(String(40))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    renewed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class Lot(Base):
@@ -104,6 +129,7 @@ class Blank(Base):
     """One serialised blank card; its state is its one current fate."""
 
     __tablename__ = "blanks"
+    __table_args__ = (CheckConstraint(check_in("state", BlankState), name="ck_blanks_state"),)
 
     serial: Mapped[str] = mapped_column(String(40), primary_key=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
