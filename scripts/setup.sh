@@ -141,6 +141,7 @@ main() {
       "$VENV/bin/ruff" check printstation tests
       "$VENV/bin/ruff" format --check printstation tests
       "$VENV/bin/mypy" printstation
+      "$VENV/bin/lint-imports"
       exec "$VENV/bin/pytest" -q "$@"
       ;;
     *)
