@@ -12,7 +12,6 @@ import importlib
 import os
 import pkgutil
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -139,7 +138,6 @@ def test_operation_under_role(station: Station, name: str, role: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(CALLS))
 def test_an_actor_not_signed_in_is_refused(station: Station, name: str) -> None:
-    action, _fn = OPERATIONS[name]
     forged = Actor("budi", "supervisor")
     with pytest.raises(PermissionDenied, match="not signed in"):
         _call(name, station, forged)()
