@@ -13,10 +13,8 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from printstation.config import PrinterConfig, StationConfig, load_config
-from printstation.drivers.backends import backend_for
 from printstation.intake.regions import Regions, load_regions
 from printstation.layout.template import Template, load_template
-from printstation.ledger.stock import BlankLedger
 from printstation.storage.db import Database
 
 if TYPE_CHECKING:
@@ -65,13 +63,6 @@ class Station:
 
     def printer_config(self, name: str) -> PrinterConfig:
         return self.config.printer(name)
-
-    def load_blanks(self, printer: str, serials: list[str], actor: str) -> None:
-        """Record blanks put into ``printer``'s feeder; a simulated printer gets them too."""
-        cfg = self.printer_config(printer)
-        with self.db.transaction() as session:
-            BlankLedger(session, actor).load(printer, serials)
-        backend_for(cfg).blanks_loaded(cfg, state_dir=self.config.sim_dir, serials=serials)
 
     def close(self) -> None:
         self.db.dispose()

@@ -1,27 +1,35 @@
 """The auditor's commands: reconciliation, destruction record, daily posting, the audit log.
 
-Every command here only reads: the one write is the failed-login or refusal event that
-``authorize`` records.
+Each calls one operation of ``printstation.operations.audit`` and renders its result as
+text, JSON, CSV or (written by the operation) the office's PDF document. ``audit
+reconcile`` exits 1 when the ledger does not balance and 6 when the physical count
+differs from it.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Callable
-from datetime import UTC, date, datetime
-from functools import partial
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from sqlalchemy import func, select
 
-from printstation.cli import authorize, emit_json, main, pass_station, reporting
-from printstation.reports.indonesian import as_local, cause_label, zone_name
-from printstation.station import Station
+from printstation.cli import acting, emit_json, json_option, main
+from printstation.errors import EXIT_CHECK_FAILED, EXIT_DISCREPANCY
+from printstation.operations import audit as ops
+from printstation.reports.indonesian import cause_label
+
+if TYPE_CHECKING:
+    from printstation.operations.base import Actor
+    from printstation.reports.reconcile import Discrepancy, Reconciliation
+    from printstation.station import Station
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @main.group(name="audit")
@@ -29,151 +37,209 @@ def audit_group() -> None:
     """Reports for the auditor and the hash-chained audit log."""
 
 
-def _day(value: datetime | None, station: Station) -> date:
-    return value.date() if value is not None else station.today()
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value is not None else None
 
 
-def _write(text: str | bytes, out: str | None, default_name: str) -> Path:
-    path = Path(out) if out else Path.cwd() / default_name
+def report_format(*choices: str, default: str) -> Callable[[F], F]:
+    """``--format``, ``--out`` and ``--json``: JSON on stdout (with a file's path if one
+    was written as well); ``--format json`` alone means the same."""
+
+    def decorate(fn: F) -> F:
+        @functools.wraps(fn)
+        def command(**params: Any) -> Any:
+            params["as_json"] = params["as_json"] or params["fmt"] == "json"
+            return fn(**params)
+
+        command = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")(
+            command
+        )
+        command = click.option(
+            "--out", type=click.Path(), help="File (or folder) to write (pdf, csv)."
+        )(command)
+        command = click.option(
+            "--format", "fmt", type=click.Choice(choices), default=default, show_default=True
+        )(command)
+        return command  # type: ignore[return-value]
+
+    return decorate
+
+
+def _pdf(fmt: str, out: str | None) -> Path | None:
+    """Where the operation writes the PDF: --out, or the current folder under its name."""
+    return _where(out) if fmt == "pdf" else None
+
+
+def _where(out: str | None) -> Path:
+    return Path(out) if out else Path.cwd()
+
+
+def _write_text(text: str, out: Path, name: str, ext: str) -> Path:
+    path = out / f"{name}.{ext}" if out.is_dir() else out
     path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     return path
 
 
-def _write_pdf(out: str | None, name: str, station: Station, write: Callable[..., Path]) -> None:
-    """Write a report's PDF (to --out, or NAME.pdf here) and print where it went."""
-    path = Path(out) if out else Path.cwd() / f"{name}.pdf"
-    write(path, station=station.config.name, now=datetime.now(UTC))
-    click.echo(path)
-
-
-def _emit(
-    fmt: str, data: dict[str, Any], text: str, csv_text: str, out: str | None, name: str
+def _render(
+    fmt: str,
+    as_json: bool,
+    out: str | None,
+    report: ops.Report[Any],
+    data: dict[str, Any],
+    text: Callable[[], str],
+    csv_text: Callable[[], str],
 ) -> None:
-    """Write a report that is not a PDF: JSON and text to stdout unless --out, CSV to a file."""
+    """Write the report as asked: a file's path on stdout, else JSON or text."""
+    written: str | None = report.pdf
     if fmt == "csv":
-        click.echo(_write(csv_text, out, f"{name}.csv"))
-    elif fmt == "json" and out is None:
-        emit_json(data)
-    elif fmt == "json":
-        click.echo(_write(json.dumps(data, ensure_ascii=False, indent=2), out, f"{name}.json"))
-    elif out is None:
-        click.echo(text, nl=False)
+        written = str(_write_text(csv_text(), _where(out), report.name, "csv"))
+    if as_json:
+        if fmt == "json" and out is not None:
+            path = _write_text(
+                json.dumps(data, ensure_ascii=False, indent=2), Path(out), report.name, "json"
+            )
+            click.echo(path)
+        else:
+            emit_json(data | ({"file": written} if written else {}))
+    elif written:
+        click.echo(written)
+    elif out is not None:
+        click.echo(_write_text(text(), Path(out), report.name, "txt"))
     else:
-        click.echo(_write(text, out, f"{name}.txt"))
+        click.echo(text(), nl=False)
 
 
 @audit_group.command()
 @click.option("--from", "date_from", type=DATE, help="First office day (default: today).")
 @click.option("--to", "date_to", type=DATE, help="Last office day, inclusive (default: today).")
 @click.option("--counted", type=click.IntRange(0), help="Blanks counted on hand physically.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "pdf"]), default="text")
-@click.option("--out", type=click.Path(dir_okay=False), help="File to write (pdf, csv).")
-@click.pass_context
+@click.option(
+    "--explanation",
+    help="Why the count differs from the ledger (else the PDF leaves a line to write it).",
+)
+@report_format("text", "json", "csv", "pdf", default="text")
+@acting
 def reconcile(
-    ctx: click.Context,
+    station: Station,
+    actor: Actor,
     date_from: datetime | None,
     date_to: datetime | None,
     counted: int | None,
+    explanation: str | None,
     fmt: str,
     out: str | None,
+    as_json: bool,
 ) -> None:
-    """Reconcile blank stock over a period; exits 1 when the ledger does not balance."""
-    from printstation.reports.posting import reconciliation_csv, write_reconciliation_pdf
-    from printstation.reports.reconcile import reconcile as run_reconcile
+    """Reconcile blank stock over a period against a physical count.
 
-    with reporting(fmt == "json"):
-        station = pass_station(ctx)
-        authorize(ctx, station, "audit.report")
-        first = _day(date_from, station)
-        last = _day(date_to, station)
-        with station.db.session() as s:
-            result = run_reconcile(s, station.timezone, first, last, counted, today=station.today())
-        name = f"rekonsiliasi-blangko-{first.isoformat()}_{last.isoformat()}"
-        if fmt == "pdf":
-            office = station.config.office
-            _write_pdf(out, name, station, partial(write_reconciliation_pdf, result, office=office))
-        else:
-            _emit(
-                fmt,
-                result.as_json(),
-                _reconciliation_text(result),
-                reconciliation_csv(result),
-                out,
-                name,
-            )
+    Exits 1 when the ledger does not balance, 6 when the count differs from it.
+    """
+    report = ops.reconcile(
+        station,
+        actor,
+        _day(date_from),
+        _day(date_to),
+        counted,
+        explanation,
+        pdf=_pdf(fmt, out),
+    )
+    result = report.data
+
+    def csv_text() -> str:
+        from printstation.reports.posting import reconciliation_csv
+
+        return reconciliation_csv(result)
+
+    _render(
+        fmt,
+        as_json,
+        out,
+        report,
+        result.as_json(),
+        lambda: _reconciliation_text(result),
+        csv_text,
+    )
     if not result.balanced:
         for problem in result.problems:
             click.echo(f"not balanced: {problem}", err=True)
-        sys.exit(1)
+        sys.exit(EXIT_CHECK_FAILED)
+    if result.discrepancy is not None:
+        click.echo(f"discrepancy: {_discrepancy_text(result.discrepancy)}", err=True)
+        sys.exit(EXIT_DISCREPANCY)
 
 
-def _reconciliation_text(result: Any) -> str:
+def _discrepancy_text(found: Discrepancy) -> str:
+    fewer = "fewer" if found.variance < 0 else "more"
+    return (
+        f"{found.counted} blanks counted, the ledger says {found.on_hand}: "
+        f"{abs(found.variance)} {fewer} counted ({found.direction})"
+    )
+
+
+def _reconciliation_text(result: Reconciliation) -> str:
     lines = [f"Blank stock reconciliation {result.period.label} ({result.period.tz.key})"]
     for item, value in result.summary_rows():
+        if item in ("direction", "explanation"):
+            continue
         shown = "-" if value is None else value
+        if item == "variance" and isinstance(value, int):
+            shown = f"{value:+d}" if value else "0"
         lines.append(f"  {item.replace('_', ' '):<28} {shown:>8}")
     serials = ", ".join(result.spoiled_serials) or "none"
     lines.append(f"  spoiled serials: {serials}")
+    lines.append("  ledger: " + ("balanced" if result.balanced else "NOT BALANCED"))
+    if result.counted is None:
+        lines.append("  count: none given")
+    elif result.discrepancy is None:
+        lines.append("  count: agrees with the ledger")
+    else:
+        found = result.discrepancy
+        lines.append(f"  count: DISCREPANCY, {_discrepancy_text(found)}")
+        lines.append(f"  explanation: {found.explanation or '(none given)'}")
     return "\n".join(lines) + "\n"
 
 
 @audit_group.command()
 @click.option("--date", "day", type=DATE, help="Office day (default: today).")
-@click.option("--format", "fmt", type=click.Choice(["pdf", "csv", "json"]), default="pdf")
-@click.option("--out", type=click.Path(dir_okay=False), help="File to write (pdf, csv).")
-@click.pass_context
-def destruction(ctx: click.Context, day: datetime | None, fmt: str, out: str | None) -> None:
+@report_format("pdf", "csv", "json", default="pdf")
+@acting
+def destruction(
+    station: Station, actor: Actor, day: datetime | None, fmt: str, out: str | None, as_json: bool
+) -> None:
     """The day's destruction record of spoiled blanks (berita acara pemusnahan)."""
-    from printstation.reports.destruction import destruction_record, write_pdf
-
-    with reporting(fmt == "json"):
-        station = pass_station(ctx)
-        authorize(ctx, station, "audit.report")
-        when = _day(day, station)
-        with station.db.session() as s:
-            record = destruction_record(s, station.timezone, when, station.config.office)
-        name = f"berita-acara-pemusnahan-{when.isoformat()}"
-        if fmt == "pdf":
-            _write_pdf(out, name, station, partial(write_pdf, record))
-        else:
-            _emit(fmt, record.as_json(), "", record.as_csv(), out, name)
+    if as_json and fmt == "pdf" and not out:
+        fmt = "json"  # --json alone: the figures, no document
+    report = ops.destruction_record(station, actor, _day(day), pdf=_pdf(fmt, out))
+    record = report.data
+    _render(fmt, as_json, out, report, record.as_json(), lambda: "", record.as_csv)
 
 
 @audit_group.command()
 @click.option("--date", "day", type=DATE, help="Office day (default: today).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "pdf"]), default="text")
-@click.option("--out", type=click.Path(dir_okay=False), help="File to write (pdf, csv).")
-@click.pass_context
-def posting(ctx: click.Context, day: datetime | None, fmt: str, out: str | None) -> None:
+@report_format("text", "json", "csv", "pdf", default="text")
+@acting
+def posting(
+    station: Station, actor: Actor, day: datetime | None, fmt: str, out: str | None, as_json: bool
+) -> None:
     """The day's stock posting: opening, received, issued, spoiled, unknown, closing."""
-    from printstation.reports.posting import (
-        daily_posting,
-        posting_csv,
-        posting_json,
-        write_posting_pdf,
+    from printstation.reports.posting import posting_csv, posting_json
+
+    report = ops.posting(station, actor, _day(day), pdf=_pdf(fmt, out))
+    data = posting_json(report.data)
+    _render(
+        fmt,
+        as_json,
+        out,
+        report,
+        data,
+        lambda: _posting_text(data, station.timezone.key),
+        lambda: posting_csv(report.data),
     )
 
-    with reporting(fmt == "json"):
-        station = pass_station(ctx)
-        authorize(ctx, station, "audit.report")
-        when = _day(day, station)
-        with station.db.session() as s:
-            result = daily_posting(s, station.timezone, when)
-        name = f"posting-stok-blangko-{when.isoformat()}"
-        if fmt == "pdf":
-            office = station.config.office
-            _write_pdf(out, name, station, partial(write_posting_pdf, result, office=office))
-        else:
-            data = posting_json(result)
-            _emit(fmt, data, _posting_text(data, station), posting_csv(result), out, name)
 
-
-def _posting_text(data: dict[str, Any], station: Station) -> str:
-    lines = [f"Stock posting {data['date']} ({station.timezone.key})"]
+def _posting_text(data: dict[str, Any], zone: str) -> str:
+    lines = [f"Stock posting {data['date']} ({zone})"]
     for key in ("opening_on_hand", "received", "issued", "spoiled", "unknown", "closing_on_hand"):
         lines.append(f"  {key.replace('_', ' '):<20} {data[key]:>8}")
     causes = ", ".join(f"{c} {n}" for c, n in data["spoiled_by_cause"].items() if n)
@@ -184,74 +250,69 @@ def _posting_text(data: dict[str, Any], station: Station) -> str:
 
 
 @audit_group.command()
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_context
-def verify(ctx: click.Context, as_json: bool) -> None:
+@json_option
+@acting
+def verify(station: Station, actor: Actor, as_json: bool) -> None:
     """Re-hash the audit log; name every changed, deleted or inserted event (exit 1)."""
-    from printstation.ledger.audit import verify_chain
-    from printstation.storage.models import AuditEvent
-
-    with reporting(as_json):
-        station = pass_station(ctx)
-        authorize(ctx, station, "audit.verify")
-        with station.db.session() as s:
-            events = s.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
-            problems = verify_chain(s)
+    check = ops.verify_chain(station, actor)
     if as_json:
-        emit_json(
-            {
-                "events": int(events),
-                "valid": not problems,
-                "problems": [{"event_id": p.event_id, "problem": p.problem} for p in problems],
-            }
-        )
-    elif not problems:
-        click.echo(f"audit log intact: {events} events, every hash agrees")
+        emit_json(check)
+    elif check.valid:
+        click.echo(f"audit log intact: {check.events} events, every hash agrees")
     else:
-        click.echo(f"audit log TAMPERED: {len(problems)} problem(s) in {events} events")
-        for p in problems:
+        click.echo(f"audit log TAMPERED: {len(check.problems)} problem(s) in {check.events} events")
+        for p in check.problems:
             click.echo(f"  event {p.event_id}: {p.problem}")
-    if problems:
-        sys.exit(1)
+    if not check.valid:
+        sys.exit(EXIT_CHECK_FAILED)
 
 
 @audit_group.command()
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 100_000))
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_context
-def log(ctx: click.Context, limit: int, as_json: bool) -> None:
-    """The latest audit events, newest first."""
-    from printstation.storage.models import AuditEvent
-
-    with reporting(as_json):
-        station = pass_station(ctx)
-        authorize(ctx, station, "audit.read")
-        with station.db.session() as s:
-            events = list(
-                s.execute(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)).scalars()
-            )
-    tz = station.timezone
-    rows: list[dict[str, Any]] = [
-        {
-            "id": e.id,
-            "at": as_local(e.at, tz).isoformat(timespec="seconds"),
-            "actor": e.actor,
-            "action": e.action,
-            "subject": e.subject,
-            "detail": e.detail,
-        }
-        for e in events
-    ]
+@click.option("--actor", "by", help="Only what this person did.")
+@click.option("--action", help="Only this action (stock.load) or family of actions (stock).")
+@click.option("--subject", help="Only events about this subject, exactly.")
+@click.option("--job", type=click.IntRange(1), help="Only the events of this print job.")
+@click.option("--serial", help="Only the events that name this blank.")
+@click.option("--from", "date_from", type=DATE, help="From this office day.")
+@click.option("--to", "date_to", type=DATE, help="To this office day, inclusive.")
+@json_option
+@acting
+def log(
+    station: Station,
+    actor: Actor,
+    limit: int,
+    by: str | None,
+    action: str | None,
+    subject: str | None,
+    job: int | None,
+    serial: str | None,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    as_json: bool,
+) -> None:
+    """The latest audit events, newest first (times in the office's zone)."""
+    found = ops.log(
+        station,
+        actor,
+        limit,
+        by=by,
+        action=action,
+        subject=subject,
+        job=job,
+        serial=serial,
+        date_from=_day(date_from),
+        date_to=_day(date_to),
+    )
     if as_json:
-        emit_json({"events": rows})
+        emit_json(found)
         return
-    zone = zone_name(tz)
-    for row in rows:
-        detail: dict[str, Any] = dict(row["detail"] or {})
+    for e in found.events:
+        detail = dict(e.detail)
         if "cause" in detail:
-            detail = {**detail, "cause": cause_label(str(detail["cause"]))}
+            detail["cause"] = cause_label(str(detail["cause"]))
         extra = ", ".join(f"{k}={v}" for k, v in detail.items() if v is not None)
         click.echo(
-            f"{row['id']:>6}  {row['at'][:19].replace('T', ' ')} {zone}  {row['actor']:<12} "
-            f"{row['action']:<22} {row['subject']}" + (f"  ({extra})" if extra else "")
+            f"{e.id:>6}  {e.at[:19].replace('T', ' ')} {found.zone}  {e.actor:<12} "
+            f"{e.action:<22} {e.subject}" + (f"  ({extra})" if extra else "")
         )

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import click
-from rich.console import Console
-from rich.table import Table
-from sqlalchemy import func, select
+from typing import TYPE_CHECKING
 
-from printstation.cli import authorize, emit_json, main, pass_station, reporting
-from printstation.ledger.stock import BlankLedger, get_setting, serial_range, set_setting
-from printstation.storage.models import Blank
+import click
+
+from printstation.cli import acting, emit_json, json_option, main
+from printstation.operations import stock as ops
+from printstation.reports.indonesian import cause_label
+
+if TYPE_CHECKING:
+    from printstation.operations.base import Actor
+    from printstation.station import Station
 
 
 @main.group()
@@ -21,26 +24,17 @@ def stock() -> None:
 @click.option("--first", "first", required=True, help="First serial of the lot.")
 @click.option("--count", required=True, type=click.IntRange(1, 1_000_000))
 @click.option("--reference", required=True, help="The allocation letter's reference.")
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_context
-def receive(ctx: click.Context, first: str, count: int, reference: str, as_json: bool) -> None:
+@json_option
+@acting
+def receive(
+    station: Station, actor: Actor, first: str, count: int, reference: str, as_json: bool
+) -> None:
     """Receive a lot of serialised blanks into stock."""
-    with reporting(as_json):
-        station = pass_station(ctx)
-        actor = authorize(ctx, station, "stock.receive")
-        with station.db.transaction() as s:
-            lot = BlankLedger(s, actor).receive(first, count, reference)
-            out = {
-                "lot": lot.id,
-                "first": lot.first_serial,
-                "last": lot.last_serial,
-                "count": lot.count,
-                "reference": lot.reference,
-            }
+    lot = ops.receive(station, actor, first, count, reference)
     if as_json:
-        emit_json(out)
+        emit_json(lot)
     else:
-        click.echo(f"received {count} blanks {out['first']}..{out['last']} ({reference})")
+        click.echo(f"received {lot.count} blanks {lot.first}..{lot.last} ({lot.reference})")
 
 
 @stock.command()
@@ -48,126 +42,107 @@ def receive(ctx: click.Context, first: str, count: int, reference: str, as_json:
 @click.option(
     "--count", type=click.IntRange(1), help="Load this many blanks on hand, lowest first."
 )
-@click.option("--first", "first", help="Load a range from this serial (with --count).")
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_context
+@click.option("--first", "first", help="Load from this serial (--count blanks, else one).")
+@click.option(
+    "--use-reserve",
+    is_flag=True,
+    help="Load even if it takes blanks kept in the priority reserve.",
+)
+@json_option
+@acting
 def load(
-    ctx: click.Context, printer: str, count: int | None, first: str | None, as_json: bool
+    station: Station,
+    actor: Actor,
+    printer: str,
+    count: int | None,
+    first: str | None,
+    use_reserve: bool,
+    as_json: bool,
 ) -> None:
     """Record blanks put into a printer's feeder (a simulated printer gets them too)."""
-    with reporting(as_json):
-        station = pass_station(ctx)
-        actor = authorize(ctx, station, "stock.load")
-        station.printer_config(printer)
-        if count is None:
-            raise click.UsageError("give --count (and optionally --first)")
-        if first:
-            serials = serial_range(first, count)
-        else:
-            with station.db.session() as s:
-                serials = BlankLedger(s, actor).on_hand_serials(count)
-        station.load_blanks(printer, serials, actor)
+    done = ops.load(station, actor, printer, count=count, first=first, use_reserve=use_reserve)
     if as_json:
-        emit_json({"printer": printer, "loaded": len(serials), "serials": serials})
-    else:
-        click.echo(f"loaded {len(serials)} blanks into {printer}")
+        emit_json(done)
+        return
+    click.echo(f"loaded {done.loaded} blanks into {done.printer}")
+    for warning in done.warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
-def stock_report(station: object) -> dict[str, object]:
-    with station.db.session() as s:  # type: ignore[attr-defined]
-        ledger = BlankLedger(s, "-")
-        counts = ledger.counts()
-        loaded = dict(
-            s.execute(
-                select(Blank.printer, func.count())
-                .where(Blank.state == "loaded")
-                .group_by(Blank.printer)
-            ).all()
-        )
-        reserve, low = get_setting(s, "reserve"), get_setting(s, "low_stock")
-    warnings = []
-    if counts.on_hand <= low:
-        warnings.append(f"low stock: {counts.on_hand} blanks on hand (level {low})")
-    if counts.unknown:
-        warnings.append(f"{counts.unknown} blanks of unknown fate: resolve the jobs")
-    return counts.as_dict() | {
-        "loaded_by_printer": loaded,
-        "reserve": reserve,
-        "low_stock": low,
-        "warnings": warnings,
-    }
+ROWS = (
+    ("received", "received"),
+    ("issued", "issued"),
+    ("spoiled", "spoiled"),
+    ("on_hand", "on hand"),
+    ("unknown", "unknown"),
+    ("loaded", "in printers"),
+    ("not_loaded", "on hand, not loaded"),
+    ("reserve", "priority reserve"),
+    ("low_stock", "low-stock level"),
+)
 
 
 @stock.command()
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_context
-def show(ctx: click.Context, as_json: bool) -> None:
+@json_option
+@acting
+def show(station: Station, actor: Actor, as_json: bool) -> None:
     """The blank ledger: received = issued + spoiled + on hand + unknown."""
-    with reporting(as_json):
-        station = pass_station(ctx)
-        authorize(ctx, station, "stock.read")
-        report = stock_report(station)
+    report = ops.show(station, actor)
     if as_json:
         emit_json(report)
         return
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(title="Blank stock", show_header=False)
-    for key in (
-        "received",
-        "issued",
-        "spoiled",
-        "on_hand",
-        "unknown",
-        "loaded",
-        "reserve",
-        "low_stock",
-    ):
-        table.add_row(key.replace("_", " "), str(report[key]))
-    table.add_row("ledger", "balanced" if report["balanced"] else "NOT BALANCED")
+    for key, label in ROWS:
+        table.add_row(label, str(getattr(report, key)))
+    for printer, n in report.loaded_by_printer.items():
+        table.add_row(f"  in {printer}", str(n))
+    table.add_row("ledger", "balanced" if report.balanced else "NOT BALANCED")
     Console().print(table)
-    for warning in report["warnings"]:  # type: ignore[attr-defined]
+    for warning in report.warnings:
         click.echo(f"warning: {warning}")
 
 
 @stock.command()
 @click.argument("serial")
-@click.option(
-    "--cause",
-    required=True,
-    type=click.Choice(["damaged", "test_print", "misfeed", "data_changed"]),
-)
+@click.option("--cause", required=True, type=click.Choice(ops.MANUAL_SPOIL_CAUSES))
 @click.option("--note", default=None)
-@click.pass_context
-def spoil(ctx: click.Context, serial: str, cause: str, note: str | None) -> None:
+@json_option
+@acting
+def spoil(
+    station: Station, actor: Actor, serial: str, cause: str, note: str | None, as_json: bool
+) -> None:
     """Record a blank spoiled outside a print job (damaged in stock, a test print)."""
-    with reporting():
-        station = pass_station(ctx)
-        actor = authorize(ctx, station, "stock.spoil")
-        with station.db.transaction() as s:
-            BlankLedger(s, actor).spoil(serial, cause, detail=note)
-    click.echo(f"blank {serial} recorded spoiled ({cause})")
+    done = ops.spoil(station, actor, serial, cause, note)
+    if as_json:
+        emit_json(done)
+    else:
+        click.echo(f"blank {done.serial} recorded spoiled ({cause_label(done.cause)})")
 
 
 @stock.command()
 @click.argument("blanks", type=click.IntRange(0))
-@click.pass_context
-def reserve(ctx: click.Context, blanks: int) -> None:
-    """Keep this many blanks for approved priority prints (supervisor)."""
-    with reporting():
-        station = pass_station(ctx)
-        actor = authorize(ctx, station, "stock.reserve")
-        with station.db.transaction() as s:
-            set_setting(s, "reserve", blanks, actor)
-    click.echo(f"reserve set to {blanks} blanks")
+@json_option
+@acting
+def reserve(station: Station, actor: Actor, blanks: int, as_json: bool) -> None:
+    """Keep this many blanks on hand for approved priority prints (supervisor)."""
+    done = ops.set_reserve(station, actor, blanks)
+    if as_json:
+        emit_json(done)
+    else:
+        click.echo(f"priority reserve set to {done.new} blanks (was {done.old})")
 
 
 @stock.command()
 @click.argument("blanks", type=click.IntRange(0))
-@click.pass_context
-def threshold(ctx: click.Context, blanks: int) -> None:
+@json_option
+@acting
+def threshold(station: Station, actor: Actor, blanks: int, as_json: bool) -> None:
     """Warn when blanks on hand fall to this level (supervisor)."""
-    with reporting():
-        station = pass_station(ctx)
-        actor = authorize(ctx, station, "stock.threshold")
-        with station.db.transaction() as s:
-            set_setting(s, "low_stock", blanks, actor)
-    click.echo(f"low-stock level set to {blanks} blanks")
+    done = ops.set_threshold(station, actor, blanks)
+    if as_json:
+        emit_json(done)
+    else:
+        click.echo(f"low-stock level set to {done.new} blanks (was {done.old})")

@@ -252,6 +252,24 @@ class BlankLedger:
             blanks_total=sum(by_state.values()),
         )
 
+    def not_loaded(self) -> int:
+        """Blanks on hand and not in any printer's feeder: the store the reserve is kept in."""
+        return int(
+            self.session.execute(
+                select(func.count()).select_from(Blank).where(Blank.state == "on_hand")
+            ).scalar_one()
+        )
+
+    def loaded_by_printer(self) -> dict[str, int]:
+        """Blanks in each printer's feeder, by printer name."""
+        rows = self.session.execute(
+            select(Blank.printer, func.count())
+            .where(Blank.state == "loaded")
+            .group_by(Blank.printer)
+            .order_by(Blank.printer)
+        ).all()
+        return {str(printer): int(n) for printer, n in rows}
+
     def available(self) -> int:
         """Blanks not yet consumed and not bound to a card: what the queue can still use."""
         return int(
@@ -294,7 +312,8 @@ def get_setting(session: Session, key: str) -> int:
     return int(row.value) if row is not None else SETTINGS[key]
 
 
-def set_setting(session: Session, key: str, value: int, actor: str) -> None:
+def set_setting(session: Session, key: str, value: int, actor: str) -> int:
+    """Change a setting (audited); returns the value it had."""
     if key not in SETTINGS:
         raise StockError(f"unknown setting {key!r}; one of {', '.join(SETTINGS)}")
     if value < 0:
@@ -306,3 +325,4 @@ def set_setting(session: Session, key: str, value: int, actor: str) -> None:
     else:
         row.value, row.updated_by = str(value), actor
     audit.record(session, actor, f"stock.{key}", key, old=old, new=value)
+    return old

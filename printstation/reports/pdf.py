@@ -39,6 +39,9 @@ MARGIN_BOTTOM = 20 * mm
 WIDTH = A4[0] - 2 * MARGIN_X - 12
 AGENCY = "Dinas Kependudukan dan Pencatatan Sipil"
 HEADER_GREY = colors.HexColor("#e6e6e6")
+#: What needs a reader's attention: a discrepancy, a missing blank.
+ALERT_HEX = "#c00000"
+ALERT = colors.HexColor(ALERT_HEX)
 
 _BASE = ParagraphStyle("base", fontName="Times-Roman", fontSize=11, leading=14)
 STYLES = {
@@ -52,6 +55,12 @@ STYLES = {
     ),
     "cell": ParagraphStyle("cell", parent=_BASE, fontSize=10, leading=12),
     "cell_bold": ParagraphStyle("cell_bold", parent=_BASE, fontName="Times-Bold", fontSize=10),
+    "cell_right": ParagraphStyle(
+        "cell_right", parent=_BASE, fontSize=10, leading=12, alignment=TA_RIGHT
+    ),
+    "alert": ParagraphStyle(
+        "alert", parent=_BASE, fontName="Times-Bold", textColor=ALERT, spaceAfter=4
+    ),
     "heading": ParagraphStyle(
         "heading", parent=_BASE, fontName="Times-Bold", spaceBefore=8, spaceAfter=4
     ),

@@ -13,6 +13,7 @@ import io
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
@@ -24,10 +25,11 @@ from printstation.reports import pdf
 from printstation.reports.indonesian import (
     as_local,
     cause_label,
+    in_words,
     long_date,
     zone_name,
 )
-from printstation.reports.reconcile import Reconciliation, reconcile
+from printstation.reports.reconcile import SHORT, Reconciliation, reconcile
 
 POSTING_TITLE = "LAPORAN POSTING HARIAN STOK BLANGKO KTP-EL"
 RECONCILIATION_TITLE = "BERITA ACARA REKONSILIASI STOK BLANGKO KTP-EL"
@@ -110,19 +112,63 @@ def _figure_rows(result: Reconciliation, *, with_count: bool) -> list[list[Any]]
     ]
     if with_count:
         counted = "-" if result.counted is None else result.counted
-        variance = "-" if result.variance is None else f"{result.variance:+d}"
         rows += [
             ["G", label("Hasil hitung fisik", "Physical count"), counted],
-            ["H", label("Selisih (F - G)", "Variance"), variance],
+            ["H", label("Selisih (G - F)", "Variance: counted less ledger"), _variance(result)],
         ]
     return rows
 
 
+def _variance(result: Reconciliation) -> Any:
+    """The variance with its sign in words, red when the count differs from the ledger."""
+    if result.variance is None:
+        return "-"
+    found = result.discrepancy
+    if found is None:
+        return "0"
+    return pdf.para(
+        f'<font color="{pdf.ALERT_HEX}"><b>{found.variance:+d} ({found.direction})</b></font>',
+        "cell_right",
+    )
+
+
 def _balance_sentence(result: Reconciliation) -> str:
+    """Whether the ledger balances: its records agree with each other (not the count)."""
     if result.balanced:
-        return "Catatan stok <b>SEIMBANG</b> (balanced): setiap blangko tercatat nasibnya."
+        return "Pembukuan stok <b>SEIMBANG</b> (ledger balanced): setiap blangko tercatat nasibnya."
     reasons = "; ".join(result.problems)
-    return f"Catatan stok <b>TIDAK SEIMBANG</b> (not balanced): {reasons}."
+    return f"Pembukuan stok <b>TIDAK SEIMBANG</b> (ledger not balanced): {reasons}."
+
+
+def _count_block(result: Reconciliation) -> list[Flowable]:
+    """Whether the physical count agrees with the ledger; a difference in red, explained."""
+    if result.counted is None:
+        return [pdf.para("Hitung fisik tidak dilakukan (no physical count given).")]
+    found = result.discrepancy
+    if found is None:
+        return [
+            pdf.para(
+                f"Hasil hitung fisik <b>SESUAI</b> dengan catatan stok: {result.counted} keping "
+                "(the count agrees with the ledger)."
+            )
+        ]
+    amount = abs(found.variance)
+    if found.direction == SHORT:
+        sense = "lebih sedikit daripada"
+        english = "fewer blanks counted than the ledger holds"
+    else:
+        sense = "lebih banyak daripada"
+        english = "more blanks counted than the ledger holds"
+    line = (
+        f"TERDAPAT SELISIH {found.direction.upper()} {amount} ({in_words(amount)}) keping: "
+        f"hasil hitung fisik {found.counted} keping {sense} catatan stok {found.on_hand} "
+        f"keping <i>({english})</i>."
+    )
+    explained = escape(found.explanation) if found.explanation else "." * 110 + "<br/>" + "." * 125
+    return [
+        pdf.para(line, "alert"),
+        pdf.para(f"<b>Penjelasan:</b> {explained}"),
+    ]
 
 
 def _figures_table(result: Reconciliation, *, with_count: bool) -> Flowable:
@@ -201,6 +247,7 @@ def write_reconciliation_pdf(
     story.append(_figures_table(result, with_count=True))
     story.append(Spacer(1, 3 * mm))
     story.append(pdf.para(_balance_sentence(result)))
+    story += _count_block(result)
     story.append(pdf.para("Blangko rusak menurut penyebab (spoiled by cause):", "heading"))
     story.append(_cause_table(result))
     story.append(pdf.para("Nomor seri blangko rusak (spoiled serials):", "heading"))

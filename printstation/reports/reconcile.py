@@ -13,6 +13,11 @@ so opening + received - issued - spoiled - unknown = closing. When the period re
 today, the closing figures are also checked against the blanks' current states and the
 ledger's own cross-checks; any disagreement makes the reconciliation unbalanced and is
 named in ``problems``.
+
+The physical count is a second, separate fact: the ledger may balance and the blanks
+counted on the shelf still differ from its closing figure. Any non-zero variance
+(counted - closing) is a ``Discrepancy``: "kurang" when fewer were counted than the
+ledger says, "lebih" when more.
 """
 
 from __future__ import annotations
@@ -40,6 +45,43 @@ class SpoiledBlank:
     by: str
 
 
+#: The variance's sign as an Indonesian office writes it.
+SHORT, OVER = "kurang", "lebih"
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    """The physical count differs from the ledger's closing figure."""
+
+    counted: int
+    on_hand: int
+    #: counted - on hand: negative when blanks are missing (kurang), positive when over.
+    variance: int
+    #: "kurang" (fewer counted than the ledger says) or "lebih" (more).
+    direction: str
+    #: The auditor's explanation, if given; the PDF leaves a line to write it otherwise.
+    explanation: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "counted": self.counted,
+            "on_hand": self.on_hand,
+            "variance": self.variance,
+            "direction": self.direction,
+            "explanation": self.explanation,
+        }
+
+
+def discrepancy_of(
+    counted: int | None, on_hand: int, explanation: str | None = None
+) -> Discrepancy | None:
+    """The discrepancy between a count and the ledger; None without a count or when equal."""
+    if counted is None or counted == on_hand:
+        return None
+    variance = counted - on_hand
+    return Discrepancy(counted, on_hand, variance, SHORT if variance < 0 else OVER, explanation)
+
+
 @dataclass(frozen=True)
 class Reconciliation:
     period: Period
@@ -54,6 +96,8 @@ class Reconciliation:
     spoiled: list[SpoiledBlank]
     #: Why the reconciliation does not balance (empty when it does).
     problems: list[str] = field(default_factory=list)
+    #: The auditor's explanation of a difference between the count and the ledger.
+    explanation: str | None = None
 
     @property
     def spoiled_total(self) -> int:
@@ -61,7 +105,16 @@ class Reconciliation:
 
     @property
     def variance(self) -> int | None:
-        return None if self.counted is None else self.closing_on_hand - self.counted
+        """counted - closing on hand: negative when fewer blanks were counted (kurang)."""
+        return None if self.counted is None else self.counted - self.closing_on_hand
+
+    @property
+    def discrepancy(self) -> Discrepancy | None:
+        """The count's difference from the ledger; None without a count or when they agree.
+
+        Independent of ``balanced``: the ledger can balance while the count disagrees.
+        """
+        return discrepancy_of(self.counted, self.closing_on_hand, self.explanation)
 
     @property
     def spoiled_serials(self) -> list[str]:
@@ -77,6 +130,7 @@ class Reconciliation:
             "closing_on_hand": self.closing_on_hand,
             "counted": self.counted,
             "variance": self.variance,
+            "discrepancy": None if self.discrepancy is None else self.discrepancy.as_json(),
             "balanced": self.balanced,
             "spoiled_serials": self.spoiled_serials,
         }
@@ -95,6 +149,8 @@ class Reconciliation:
             ("closing_on_hand", self.closing_on_hand),
             ("counted", self.counted),
             ("variance", self.variance),
+            ("direction", None if self.discrepancy is None else self.discrepancy.direction),
+            ("explanation", None if self.discrepancy is None else self.discrepancy.explanation),
             ("balanced", "true" if self.balanced else "false"),
         ]
         return rows
@@ -107,12 +163,15 @@ def reconcile(
     date_to: date,
     counted: int | None = None,
     *,
+    explanation: str | None = None,
     today: date | None = None,
 ) -> Reconciliation:
     """Reconcile the blanks over the office-local days ``date_from`` to ``date_to``.
 
-    ``today`` (the office's local date, default now) decides whether the period's end is
-    the present, so that its closing can be checked against the blanks' current states.
+    ``counted`` is the physical count of blanks on hand at the period's end, and
+    ``explanation`` the auditor's account of any difference from the ledger. ``today``
+    (the office's local date, default now) decides whether the period's end is the
+    present, so that its closing can be checked against the blanks' current states.
     Reads only.
     """
     period = Period(date_from, date_to, tz)
@@ -152,6 +211,7 @@ def reconcile(
         balanced=not problems,
         spoiled=spoiled,
         problems=problems,
+        explanation=explanation,
     )
 
 

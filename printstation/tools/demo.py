@@ -24,6 +24,7 @@ from printstation.intake.regions import load_regions
 from printstation.jobs.runner import EventSink, WorkerReport, run_batch
 from printstation.layout.proof import write_proof_pdf
 from printstation.ledger.stock import BlankLedger, StockCounts, serial_range
+from printstation.operations.stock import load_blanks
 from printstation.sim.printer.device import ejected_cards
 from printstation.station import Station
 from printstation.storage.models import Enrolment, IssuedCard, Job
@@ -158,7 +159,7 @@ def prepare_demo(
     serials = serial_range(DEMO_FIRST_SERIAL, total) if total else []
     names = [p.name for p in station.config.printers]
     for i, name in enumerate(names):
-        station.load_blanks(name, serials[i :: len(names)], DEMO_ACTOR)
+        load_blanks(station, name, serials[i :: len(names)], DEMO_ACTOR)
     return station
 
 

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from printstation.cli import main
+from printstation.errors import EXIT_CHECK_FAILED, EXIT_DISCREPANCY
 from printstation.ledger import audit
+from printstation.people.users import add_user
 from printstation.storage.db import Database
 from printstation.storage.models import AuditEvent, AuditHead, Blank
 
@@ -49,7 +51,7 @@ def test_reconcile_json_for_a_period_with_a_count(station: Path) -> None:
         station, "reconcile", "--from", "2024-05-02", "--to", "2024-05-04",
         "--counted", "12", "--format", "json",
     )  # fmt: skip
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == EXIT_DISCREPANCY, result.output
     data = json.loads(result.stdout)
     assert list(data) == [
         "opening_on_hand",
@@ -60,6 +62,7 @@ def test_reconcile_json_for_a_period_with_a_count(station: Path) -> None:
         "closing_on_hand",
         "counted",
         "variance",
+        "discrepancy",
         "balanced",
         "spoiled_serials",
     ]
@@ -69,9 +72,16 @@ def test_reconcile_json_for_a_period_with_a_count(station: Path) -> None:
         1,
         14,
         12,
-        2,
+        -2,
     )
     assert data["balanced"] is True
+    assert data["discrepancy"] == {
+        "counted": 12,
+        "on_hand": 14,
+        "variance": -2,
+        "direction": "kurang",
+        "explanation": None,
+    }
     assert data["spoiled_serials"] == ["S000009", "S000010", "S000012", "S000015"]
 
 
@@ -205,6 +215,123 @@ def test_reconcile_exits_non_zero_when_a_blank_disagrees_with_its_records(
         s.execute(update(Blank).where(Blank.serial == "S000009").values(state="on_hand"))
     db.dispose()
     result = run(station, "reconcile", "--from", "2024-05-01", "--format", "json")
-    assert result.exit_code == 1
+    assert result.exit_code == EXIT_CHECK_FAILED
     assert json.loads(result.stdout)["balanced"] is False
     assert "not balanced: closing on hand 13" in result.stderr
+
+
+def _signed_in_auditor(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An account for citra (auditor); the CLI signs her in with her PIN."""
+    db = Database(database_url)
+    with db.transaction() as s:
+        add_user(s, "budi", "supervisor", "2468", by="setup")
+        add_user(s, "citra", "auditor", "1357", by="budi")
+    db.dispose()
+    monkeypatch.setenv("PRINTSTATION_PIN", "1357")
+
+
+def test_a_count_short_of_the_ledger_is_a_discrepancy_not_a_balance(
+    station: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """67 on hand, 65 counted: the old command said "variance 2 / balanced true", exit 0."""
+    _signed_in_auditor(database_url, monkeypatch)
+    # 13 on hand now: count 11, two short.
+    result = run(
+        station, "reconcile", "--from", "2024-05-01", "--counted", "11",
+        "--explanation", "dua blangko dipinjam bagian arsip", "--json", user="citra",
+    )  # fmt: skip
+    assert result.exit_code == EXIT_DISCREPANCY == 6, result.output
+    data = json.loads(result.stdout)
+    assert data["balanced"] is True
+    assert data["discrepancy"] == {
+        "counted": 11,
+        "on_hand": 13,
+        "variance": -2,
+        "direction": "kurang",
+        "explanation": "dua blangko dipinjam bagian arsip",
+    }
+    assert "discrepancy: 11 blanks counted, the ledger says 13" in result.stderr
+    db = Database(database_url)
+    with db.session() as s:
+        event = s.execute(
+            select(AuditEvent).where(AuditEvent.action == "stock.discrepancy")
+        ).scalar_one()
+    db.dispose()
+    assert event.actor == "citra"
+    assert event.detail | {"date_to": None} == {
+        "counted": 11,
+        "on_hand": 13,
+        "variance": -2,
+        "direction": "kurang",
+        "explanation": "dua blangko dipinjam bagian arsip",
+        "date_from": "2024-05-01",
+        "date_to": None,
+        "ledger_balanced": True,
+    }
+    assert run(station, "verify", user="citra").exit_code == 0
+
+
+def test_a_discrepancy_in_text_and_in_the_pdf(station: Path, tmp_path: Path) -> None:
+    text = run(station, "reconcile", "--from", "2024-05-01", "--counted", "14")
+    assert text.exit_code == EXIT_DISCREPANCY
+    assert "count: DISCREPANCY, 14 blanks counted, the ledger says 13: 1 more counted (lebih)" in (
+        text.stdout
+    )
+    assert "ledger: balanced" in text.stdout
+    pdf = run(station, "reconcile", "--from", "2024-05-01", "--counted", "12", "--format", "pdf")
+    assert pdf.exit_code == EXIT_DISCREPANCY
+    page = " ".join(pdf_text(Path(pdf.stdout.strip())).split())
+    assert "-1 (kurang)" in page and "TERDAPAT SELISIH KURANG 1 (satu) keping" in page
+    assert "Penjelasan: ....." in page
+    assert "Stasiun KUPANG-01" in page and "Dicetak oleh printstation KUPANG-01" in page
+
+
+def test_a_count_that_agrees_exits_zero_and_records_nothing(
+    station: Path, database_url: str
+) -> None:
+    result = run(station, "reconcile", "--from", "2024-05-01", "--counted", "13", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["discrepancy"] is None
+    db = Database(database_url)
+    with db.session() as s:
+        found = s.execute(select(AuditEvent).where(AuditEvent.action == "stock.discrepancy"))
+        assert found.first() is None
+    db.dispose()
+
+
+def test_pdf_with_json_prints_the_figures_and_the_file(station: Path, tmp_path: Path) -> None:
+    result = run(station, "posting", "--date", "2024-05-03", "--format", "pdf", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["closing_on_hand"] == 17
+    assert data["file"] == str(tmp_path / "posting-stok-blangko-2024-05-03.pdf")
+    assert "POSTING HARIAN" in pdf_text(Path(data["file"]))
+
+
+def test_log_filters(station: Path) -> None:
+    def ids(*args: str) -> list[int]:
+        result = run(station, "log", "--json", "--limit", "100", *args)
+        assert result.exit_code == 0, result.output
+        return [e["id"] for e in json.loads(result.stdout)["events"]]
+
+    everything = ids()
+    assert len(everything) == 20
+    receives = ids("--action", "stock.receive")
+    assert len(receives) == 2
+    stock_events = ids("--action", "stock")
+    assert set(receives) < set(stock_events) == set(everything)  # the story is all stock
+    assert ids("--action", "job") == [] and ids("--action", "stock.rec") == []
+    assert ids("--actor", "op") == everything and ids("--actor", "nobody") == []
+    # S000011: bound to a job, left unknown by a crash on the 2nd, issued on the 3rd.
+    serial = run(station, "log", "--json", "--serial", "S000011")
+    actions = [e["action"] for e in json.loads(serial.stdout)["events"]]
+    assert actions == ["stock.issue", "stock.unknown"]
+    assert ids("--serial", "S000011", "--from", "2024-05-03", "--to", "2024-05-03") == [
+        ids("--serial", "S000011")[0]
+    ]
+    day5 = run(station, "log", "--json", "--from", "2024-05-05")
+    assert [e["subject"] for e in json.loads(day5.stdout)["events"]] == ["S000017"]
+    job = run(station, "log", "--json", "--job", "1")
+    assert [(e["action"], e["subject"]) for e in json.loads(job.stdout)["events"]] == [
+        ("stock.issue", "S000001")
+    ]

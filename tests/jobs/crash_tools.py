@@ -31,6 +31,7 @@ from printstation.jobs.queue import recover
 from printstation.jobs.resolve import resolve
 from printstation.ledger.audit import verify_chain
 from printstation.ledger.stock import BlankLedger, serial_range
+from printstation.operations.stock import load_blanks
 from printstation.sim.printer.device import (
     PrinterState,
     clear_jam,
@@ -102,7 +103,7 @@ def receive_and_load(crash: CrashStation, count: int) -> None:
     first = str(crash.next_serial)
     with crash.station.db.transaction() as s:
         BlankLedger(s, OPERATOR).receive(first, count, f"CRASH/BLANGKO/{crash.lots:03d}")
-    crash.station.load_blanks(crash.printer, serial_range(first, count), OPERATOR)
+    load_blanks(crash.station, crash.printer, serial_range(first, count), OPERATOR)
     crash.next_serial += count
     crash.lots += 1
 

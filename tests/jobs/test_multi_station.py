@@ -15,6 +15,7 @@ from printstation.config import simulated_printers, write_config
 from printstation.intake.bundle import write_bundle
 from printstation.intake.enrolment import import_bundle
 from printstation.ledger.stock import BlankLedger, serial_range
+from printstation.operations.stock import load_blanks
 from printstation.station import Station
 from printstation.storage.models import Blank, IssuedCard, Job
 from printstation.tools.demo import DEMO_ACTOR, _entries, init_station, station_table
@@ -61,7 +62,7 @@ def test_two_stations_share_the_queue_without_double_use(tmp_path: Path) -> None
         BlankLedger(s, DEMO_ACTOR).receive("77000001", 2 * CARDS, "MULTI/1")
     serials = serial_range("77000001", 2 * CARDS)
     for station, half in zip(stations, (serials[:CARDS], serials[CARDS:]), strict=True):
-        station.load_blanks(station.config.printers[0].name, half, DEMO_ACTOR)
+        load_blanks(station, station.config.printers[0].name, half, DEMO_ACTOR)
         station.close()
 
     env = {k: v for k, v in os.environ.items() if k != "PRINTSTATION_DATABASE_URL"}

@@ -93,7 +93,8 @@ def test_reconciliation_csv_pdf_carry_the_figures(storied_db: Database, tmp_path
     assert values["opening_on_hand"] == "16"
     assert values["closing_on_hand"] == "14"
     assert values["spoiled_encoding_failed"] == "2"
-    assert values["variance"] == "1" and values["balanced"] == "true"
+    assert values["variance"] == "-1" and values["balanced"] == "true"
+    assert values["direction"] == "kurang" and values["explanation"] == ""
     assert [v for k, v in rows if k == "spoiled_serial"] == [
         "S000009",
         "S000010",
@@ -107,7 +108,46 @@ def test_reconciliation_csv_pdf_carry_the_figures(storied_db: Database, tmp_path
     assert "Periode 2 Mei 2024 s.d. 4 Mei 2024" in text
     for serial in result.spoiled_serials:
         assert serial in text
-    assert "SEIMBANG" in text and "+1" in text
+    assert "Pembukuan stok SEIMBANG" in text
+    assert "-1 (kurang)" in text and "TERDAPAT SELISIH KURANG 1 (satu) keping" in text
+
+
+def _reconciliation_pdf(
+    db: Database, tmp_path: Path, counted: int | None, explanation: str | None = None
+) -> str:
+    with db.session() as s:
+        result = reconcile(s, WITA, date(2024, 5, 1), date.today(), counted, explanation=explanation)
+    path = write_reconciliation_pdf(result, tmp_path / "r.pdf", OFFICE, station="KUPANG-01", now=NOW)
+    return " ".join(pdf_text(path).split())
+
+
+def test_a_count_short_of_the_ledger_is_a_discrepancy_in_the_pdf(
+    storied_db: Database, tmp_path: Path
+) -> None:
+    """13 on hand, 11 counted: the ledger balances, but the count does not agree with it."""
+    text = _reconciliation_pdf(storied_db, tmp_path, 11)
+    assert "Selisih (G - F)" in text and "-2 (kurang)" in text
+    assert (
+        "TERDAPAT SELISIH KURANG 2 (dua) keping: hasil hitung fisik 11 keping lebih sedikit "
+        "daripada catatan stok 13 keping"
+    ) in text
+    assert "Penjelasan: ....." in text
+    assert "Catatan stok SEIMBANG" not in text  # the old sentence read as "all is well"
+
+
+def test_a_count_over_the_ledger_shows_lebih_and_the_explanation(
+    storied_db: Database, tmp_path: Path
+) -> None:
+    text = _reconciliation_pdf(storied_db, tmp_path, 14, "satu blangko kembali dari bagian arsip")
+    assert "+1 (lebih)" in text
+    assert "TERDAPAT SELISIH LEBIH 1 (satu) keping" in text and "lebih banyak daripada" in text
+    assert "Penjelasan: satu blangko kembali dari bagian arsip" in text
+
+
+def test_a_count_that_agrees_says_so(storied_db: Database, tmp_path: Path) -> None:
+    text = _reconciliation_pdf(storied_db, tmp_path, 13)
+    assert "Hasil hitung fisik SESUAI dengan catatan stok: 13 keping" in text
+    assert "SELISIH" not in text and "Penjelasan" not in text
 
 
 def test_daily_posting_csv_json_and_pdf(storied_db: Database, tmp_path: Path) -> None:

@@ -42,7 +42,14 @@ def test_a_period_in_the_middle_has_exact_figures(storied_db: Database) -> None:
         "unknown": 1,
         "closing_on_hand": 14,
         "counted": 13,
-        "variance": 1,
+        "variance": -1,
+        "discrepancy": {
+            "counted": 13,
+            "on_hand": 14,
+            "variance": -1,
+            "direction": "kurang",
+            "explanation": None,
+        },
         "balanced": True,
         "spoiled_serials": ["S000009", "S000010", "S000012", "S000015"],
     }
@@ -107,3 +114,19 @@ def test_empty_station_reconciles_to_zero(db: Database) -> None:
     assert result.balanced
     assert result.as_json()["closing_on_hand"] == 0
     assert result.spoiled_serials == []
+
+
+def test_the_ledger_balancing_and_the_count_agreeing_are_two_facts(storied_db: Database) -> None:
+    with storied_db.session() as s:
+        short = reconcile(s, WITA, may(1), date.today(), counted=11, explanation="dua hilang")
+        over = reconcile(s, WITA, may(1), date.today(), counted=15)
+        agreed = reconcile(s, WITA, may(1), date.today(), counted=13)
+        uncounted = reconcile(s, WITA, may(1), date.today())
+    assert short.balanced and over.balanced and agreed.balanced
+    assert short.discrepancy is not None and over.discrepancy is not None
+    assert (short.variance, short.discrepancy.direction) == (-2, "kurang")
+    assert short.discrepancy.explanation == "dua hilang"
+    assert (over.variance, over.discrepancy.direction) == (2, "lebih")
+    assert agreed.variance == 0 and agreed.discrepancy is None
+    assert agreed.as_json()["discrepancy"] is None
+    assert uncounted.variance is None and uncounted.discrepancy is None
