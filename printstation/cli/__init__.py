@@ -68,12 +68,9 @@ class Context:
         return sign_in(station, self.user, self._pin_once(station))
 
     def _pin_once(self, station: Station) -> str | None:
-        from printstation.people.users import has_users
+        from printstation.operations.users import in_setup_mode
 
-        with station.db.session() as session:
-            if not has_users(session):
-                return None
-        return self.pin()
+        return None if in_setup_mode(station) else self.pin()
 
 
 def to_json(value: Any) -> Any:

@@ -15,6 +15,12 @@ if TYPE_CHECKING:
     from printstation.station import Station
 
 
+def in_setup_mode(station: Station) -> bool:
+    """True until the station's first account exists: nobody needs a PIN yet."""
+    with station.db.session() as session:
+        return not users.has_users(session)
+
+
 def sign_in(station: Station, name: str, pin: str | None) -> Actor:
     """The actor ``name`` once their PIN is checked (a failure is audited and refused).
 
