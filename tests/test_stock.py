@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from printstation.errors import BlankAlreadyUsed, StockError, UnknownBlank
-from printstation.ledger.stock import BlankLedger, serial_range
+from printstation.ledger.stock import BlankLedger, get_setting, serial_range, set_setting
 from printstation.storage.db import Database
 from printstation.storage.models import IssuedCard, Job
 from tests.factories import add_job
@@ -119,3 +119,26 @@ def test_tampered_counts_do_not_balance(db: Database) -> None:
         )
         s.flush()
         assert not ledger.counts().balanced
+
+
+def test_blanks_not_loaded_and_in_each_printer(db: Database) -> None:
+    with db.transaction() as s:
+        ledger = BlankLedger(s, "op")
+        ledger.receive("S000001", 6, "LETTER/1")
+        ledger.load("P2", ["S000001"])
+        ledger.load("P1", ["S000002", "S000003"])
+        ledger.spoil("S000006", "damaged")
+        s.flush()
+        assert ledger.not_loaded() == 2
+        assert ledger.loaded_by_printer() == {"P1": 2, "P2": 1}
+        assert ledger.available() == 5
+
+
+def test_a_setting_change_returns_the_value_it_had(db: Database) -> None:
+    with db.transaction() as s:
+        assert get_setting(s, "reserve") == 0
+        assert set_setting(s, "reserve", 7, "budi") == 0
+        assert set_setting(s, "reserve", 3, "budi") == 7
+        assert get_setting(s, "reserve") == 3
+        with pytest.raises(StockError, match="unknown setting"):
+            set_setting(s, "colour", 1, "budi")

@@ -116,8 +116,12 @@ def _reconciliation_pdf(
     db: Database, tmp_path: Path, counted: int | None, explanation: str | None = None
 ) -> str:
     with db.session() as s:
-        result = reconcile(s, WITA, date(2024, 5, 1), date.today(), counted, explanation=explanation)
-    path = write_reconciliation_pdf(result, tmp_path / "r.pdf", OFFICE, station="KUPANG-01", now=NOW)
+        result = reconcile(
+            s, WITA, date(2024, 5, 1), date.today(), counted, explanation=explanation
+        )
+    path = write_reconciliation_pdf(
+        result, tmp_path / "r.pdf", OFFICE, station="KUPANG-01", now=NOW
+    )
     return " ".join(pdf_text(path).split())
 
 
