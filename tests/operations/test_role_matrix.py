@@ -47,6 +47,17 @@ def a(*args: Any, **kwargs: Any) -> Args:
 CALLS: dict[str, Args] = {
     "users.add": a("dewi", "operator", "135790"),
     "users.list_users": a(),
+    "stock.receive": a("M000001", 1, "R"),
+    "stock.load": a("P1", 1),
+    "stock.show": a(),
+    "stock.spoil": a("NOPE", "damaged"),
+    "stock.set_reserve": a(0),
+    "stock.set_threshold": a(50),
+    "audit.reconcile": a(),
+    "audit.destruction_record": a(),
+    "audit.posting": a(),
+    "audit.verify_chain": a(),
+    "audit.log": a(1),
 }
 
 
