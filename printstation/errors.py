@@ -9,20 +9,35 @@ at the boundary that meets the library, and nowhere else.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class PrintStationError(Exception):
-    """Base of every error the station raises on purpose."""
+    """Base of every error the station raises on purpose.
+
+    ``message`` is for the operator (plain words, no protocol mnemonics); ``detail``
+    keeps the technical particulars (the printer command, a status word) for ``--json``
+    output and the logs.
+    """
 
     code = "error"
     exit_code = 1
 
-    def __init__(self, message: str, *, where: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, where: str | None = None, detail: dict[str, Any] | None = None
+    ) -> None:
         self.message = message
         self.where = where
+        self.detail: dict[str, Any] = dict(detail or {})
         super().__init__(f"{where}: {message}" if where else message)
 
-    def as_dict(self) -> dict[str, str | None]:
-        return {"code": self.code, "message": self.message, "where": self.where}
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "where": self.where,
+            "detail": self.detail,
+        }
 
 
 #: Every exit code of the command line, and what it means (``printstation --help``, README).
@@ -135,8 +150,15 @@ class ChipError(EncoderError):
 
     code = "chip"
 
-    def __init__(self, message: str, *, where: str | None = None, sw: int | None = None) -> None:
-        super().__init__(message, where=where)
+    def __init__(
+        self,
+        message: str,
+        *,
+        where: str | None = None,
+        sw: int | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message, where=where, detail=detail)
         self.sw = sw
 
 

@@ -12,6 +12,10 @@ read later, in order, so the printer's mechanics run back to back while the stat
 does its own work (storing a job's state, preparing the next card) rather than the
 printer waiting on the host between commands.
 
+Error messages speak of what the printer was doing in an operator's words ("card jammed
+on printer P1 during the download of the cyan panel"); the command as written on the
+wire (``Db;c``) is kept in the error's ``detail["command"]``.
+
 ``read_status`` gathers what an operator needs at a glance (identity, state, feeder,
 ribbon, counters, warnings); the printer's profile (printstation.drivers.profiles)
 turns raw readings into warnings such as "ribbon low".
@@ -45,6 +49,49 @@ from printstation.errors import (
 from printstation.layout.panels import CardPanels
 
 log = logging.getLogger(__name__)
+
+#: What each command asks of the printer, as an operator would say it ("... during {it}").
+DOING: dict[str, str] = {
+    "Pem": "the setting of its error mode",
+    "Pmi": "the setting of its feeder mode",
+    "Pr": "the setting of its ribbon type",
+    "Rtp": "the reading of its model",
+    "Rfv": "the reading of its firmware version",
+    "Rsn": "the reading of its serial number",
+    "Rr": "the reading of its ribbon type",
+    "Rlr": "the reading of its status",
+    "Ss": "the start of a card",
+    "Si": "the feed of a blank",
+    "Sis": "the feed of a blank to the chip encoder",
+    "Sic": "the feed of a blank to the contactless encoder",
+    "Sr": "the move of the card to the print head",
+    "Se": "the printing of the card",
+    "Ser": "the move of the card to the reject box",
+    "Seb": "the move of the card to the reject slot under the feeder",
+    "Srs": "a reset",
+}
+PANEL_NAMES = {"y": "yellow", "m": "magenta", "c": "cyan", "k": "black", "o": "overlay"}
+
+
+def doing(frame: bytes) -> str:
+    """What ``frame`` asks of the printer in an operator's words, without the command's
+    mnemonic: ``the download of the cyan panel`` for ``Db;c``."""
+    head, _, param = protocol.command_of(frame).partition(";")
+    param = param.split(";", 1)[0]
+    if head == "Db":
+        return f"the download of the {PANEL_NAMES.get(param, 'next')} panel"
+    if head == "Rco":
+        return f"the reading of its counter of {protocol.COUNTERS.get(param, 'cards')}"
+    if head == "Rse":
+        return f"the reading of its {protocol.SENSORS.get(param, 'sensors')} sensor"
+    return DOING.get(head, "a command")
+
+
+def _with_command(exc: PrinterError, frame: bytes) -> PrinterError:
+    """``exc`` with the command it answers, as written on the wire, in its detail."""
+    exc.detail.setdefault("command", protocol.command_of(frame))
+    return exc
+
 
 #: Queries and settings answer at once; card moves and printing take mechanical time.
 REPLY_TIMEOUT_MS = 5_000
@@ -174,8 +221,15 @@ class CardPrinter:
             refused = self._read_owed(len(self._owed))
             if refused is not None:
                 log.warning("printer %s: unread refusal before %r: %s", self.name, frame, refused)
-        self.transport.write(frame)
+        self._write(frame)
         return self._reply(frame, timeout_ms or self.reply_timeout_ms)
+
+    def _write(self, frame: bytes) -> None:
+        try:
+            self.transport.write(frame)
+        except PrinterError as exc:
+            _with_command(exc, frame)
+            raise
 
     def _reply(self, frame: bytes, timeout_ms: int) -> bytes:
         """The next whole reply (the one owed to ``frame``); what follows it is kept."""
@@ -188,9 +242,13 @@ class CardPrinter:
                 self._received += self.transport.read(left_ms)
             except PrinterTimeout as exc:
                 raise PrinterTimeout(
-                    f"printer {self.name} did not answer {protocol.command_name(frame)} within "
-                    f"{timeout_ms / 1000:g} s: check that it is powered and shows no error"
+                    f"printer {self.name} did not answer within {timeout_ms / 1000:g} s "
+                    f"during {doing(frame)}: check that it is powered and shows no error",
+                    detail={"command": protocol.command_of(frame)},
                 ) from exc
+            except PrinterError as exc:
+                _with_command(exc, frame)
+                raise
         reply, used = found
         del self._received[:used]
         log.debug("printer %s: %s -> %r", self.name, protocol.command_name(frame), reply)
@@ -200,7 +258,7 @@ class CardPrinter:
         """Send ``frames`` together; ``wait()`` on the result reads their replies."""
         timeout = self.mechanical_timeout_ms if mechanical else self.reply_timeout_ms
         for frame in frames:
-            self.transport.write(frame)
+            self._write(frame)
             self._owed.append((frame, timeout))
         return PendingReplies(self, len(frames))
 
@@ -211,23 +269,39 @@ class CardPrinter:
             frame, timeout = self._owed.popleft()
             reply = self._reply(frame, timeout)
             try:
-                protocol.parse_ack(reply, command=protocol.command_of(frame), printer=self.name)
+                protocol.parse_ack(reply, command=doing(frame), printer=self.name)
             except PrinterError as exc:
-                refused = refused or exc
+                refused = refused or _with_command(exc, frame)
         return refused
 
     def _query(self, frame: bytes) -> str:
         reply = self._exchange(frame)
-        return protocol.parse_reply(reply, command=protocol.command_of(frame), printer=self.name)
+        if frame == protocol.read_status():
+            text = protocol.clean_reply(reply)
+            if text in protocol.STATUS_FAULTS:
+                return text  # the status asked for (``ERR JAM``), not a refusal
+        try:
+            return protocol.parse_reply(reply, command=doing(frame), printer=self.name)
+        except PrinterError as exc:
+            _with_command(exc, frame)
+            raise
 
     def _number(self, frame: bytes) -> int:
         reply = self._exchange(frame)
-        return protocol.parse_number(reply, command=protocol.command_of(frame), printer=self.name)
+        try:
+            return protocol.parse_number(reply, command=doing(frame), printer=self.name)
+        except PrinterError as exc:
+            _with_command(exc, frame)
+            raise
 
     def _act(self, frame: bytes, *, mechanical: bool = False) -> None:
         timeout = self.mechanical_timeout_ms if mechanical else self.reply_timeout_ms
         reply = self._exchange(frame, timeout)
-        protocol.parse_ack(reply, command=protocol.command_of(frame), printer=self.name)
+        try:
+            protocol.parse_ack(reply, command=doing(frame), printer=self.name)
+        except PrinterError as exc:
+            _with_command(exc, frame)
+            raise
 
     # --- lifecycle ----------------------------------------------------------------------
 

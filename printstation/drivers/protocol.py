@@ -291,7 +291,7 @@ def nack_error(code: str, detail: str, *, command: str, printer: str) -> Printer
         return cls(template.format(p=printer, c=command))
     kind = {"1": "command error", "2": "parameter error"}.get(code, f"unknown code {code!r}")
     return PrinterProtocolError(
-        f"printer {printer} refused {command} ({kind}): reset the printer (Srs) and retry; "
+        f"printer {printer} refused {command} ({kind}): reset the printer and retry; "
         "if it persists, check the driver and firmware versions"
     )
 

@@ -11,6 +11,7 @@ its blank ``unknown`` — and nothing is printed. A live batch's jobs are never 
 
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 from datetime import timedelta
@@ -27,6 +28,14 @@ from printstation.storage.models import BatchLease, Job, utcnow
 RENEW_SECONDS = 2.0
 #: A lease not renewed for this long belongs to a batch that is gone.
 STALE_SECONDS = 15.0
+#: Overrides STALE_SECONDS (tests make a killed batch's lease stale sooner).
+STALE_ENV = "PRINTSTATION_LEASE_STALE_SECONDS"
+
+
+def stale_seconds() -> float:
+    """STALE_SECONDS, or the number in $PRINTSTATION_LEASE_STALE_SECONDS."""
+    value = os.environ.get(STALE_ENV)
+    return float(value) if value else STALE_SECONDS
 
 
 class Lease:
@@ -81,7 +90,7 @@ class Lease:
 
 
 def live_leases(session: Session) -> list[str]:
-    cutoff = utcnow() - timedelta(seconds=STALE_SECONDS)
+    cutoff = utcnow() - timedelta(seconds=stale_seconds())
     return list(
         session.execute(
             select(BatchLease.id).where(

@@ -23,8 +23,18 @@ def queue_order() -> tuple[Any, ...]:
     return (Job.priority_rank, Job.deadline.asc().nulls_last(), Job.id)
 
 
-def claim_next(session: Session, *, station: str, printer: str, actor: str) -> JobFlow | None:
+def claim_next(
+    session: Session,
+    *,
+    station: str,
+    printer: str,
+    actor: str,
+    lease_id: str | None = None,
+) -> JobFlow | None:
     """Claim the next waiting job for ``printer``; None when the queue is empty.
+
+    ``lease_id``: the lease of the batch claiming it (printstation.jobs.lease), stored
+    on the job with its claim, so the job is recovered if that batch is gone.
 
     When the blanks left are no more than the supervisor's reserve, only approved
     priority prints may be claimed: the reserve is theirs.
@@ -39,7 +49,7 @@ def claim_next(session: Session, *, station: str, printer: str, actor: str) -> J
     if job is None:
         session.rollback()
         return None
-    job.station, job.printer = station, printer
+    job.station, job.printer, job.lease_id = station, printer, lease_id
     flow = JobFlow(job, session, actor)
     flow.step("claim", printer=printer, station=station)
     return flow
@@ -56,19 +66,27 @@ def recover(session: Session, *, station: str, actor: str) -> list[int]:
     state may have a blank in a printer: they become ``unresolved`` and their blank
     ``unknown`` until an operator says what came out. Nothing is guessed.
     """
-    jobs = (
-        session.execute(
-            select(Job)
-            .where(Job.station == station, Job.state.in_(sorted(ACTIVE)))
-            .order_by(Job.id)
-            .with_for_update()
-        )
-        .scalars()
-        .all()
-    )
-    unresolved = [job.id for job in jobs if settle_interrupted(session, job, actor)]
+    unresolved = _settle_active(session, station, actor, unleased_only=False)
     session.commit()
     return unresolved
+
+
+def recover_unleased(session: Session, *, station: str, actor: str) -> list[int]:
+    """Settle this station's active jobs that no batch lease holds (claimed before
+    batches held leases); returns those made unresolved. The caller commits.
+
+    A job that carries a lease is left to ``printstation.jobs.lease.recover_abandoned``,
+    which never touches the jobs of a batch that is still running.
+    """
+    return _settle_active(session, station, actor, unleased_only=True)
+
+
+def _settle_active(session: Session, station: str, actor: str, *, unleased_only: bool) -> list[int]:
+    query = select(Job).where(Job.station == station, Job.state.in_(sorted(ACTIVE)))
+    if unleased_only:
+        query = query.where(Job.lease_id.is_(None))
+    jobs = session.execute(query.order_by(Job.id).with_for_update()).scalars().all()
+    return [job.id for job in jobs if settle_interrupted(session, job, actor)]
 
 
 def settle_interrupted(session: Session, job: Job, actor: str) -> bool:

@@ -14,16 +14,29 @@ Each step's state is committed before the hardware is told to act on it (JobFlow
 before ``Se`` prints. A chip that fails is rejected (Ser) and its blank spoiled with its
 cause; the job retries on a new blank until its attempts run out. A printer that needs
 a person pauses its worker with a message saying what to do.
+
+A batch holds a lease (printstation.jobs.lease) while it runs, and every job its
+workers claim carries the lease's id: if the process is killed, the next command that
+lists or settles jobs takes them back, and a batch started meanwhile on the same station
+leaves a live batch's jobs alone. Every worker ends with a report of why it stopped
+(the queue done, the batch's limit, or what stopped its printer, in an operator's words,
+and when); a worker that fails, whatever the cause, stops only its own printer, and the
+jobs it held are settled as after a crash when the batch ends.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from printstation.chip import card as chip
 from printstation.drivers.encoder import PcscEncoder
@@ -40,20 +53,38 @@ from printstation.errors import (
     UnknownBlank,
 )
 from printstation.jobs import approvals
-from printstation.jobs.machine import JobFlow
-from printstation.jobs.queue import claim_next, recover
+from printstation.jobs.lease import Lease, recover_abandoned
+from printstation.jobs.machine import ACTIVE, JobFlow
+from printstation.jobs.queue import (
+    claim_next,
+    recover_unleased,
+    settle_interrupted,
+    waiting_count,
+)
 from printstation.jobs.render import PreparedCard, Renderer
 from printstation.ledger.stock import BlankLedger
 from printstation.station import Station
-from printstation.storage.models import Enrolment
+from printstation.storage.models import Enrolment, Job
 from printstation.storage.rows import load_card
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MAX_ATTEMPTS = 3
 CARD_WAIT_SECONDS = 10.0
 OPERATOR_POLL_SECONDS = 2.0
 
-#: (printer, event, job id, detail) -> None; events: claimed, issued, spoiled, paused, ...
+#: (printer, event, job id, detail) -> None. Events: started (printer "-", detail
+#: "waiting"), claimed, issued, spoiled, security, failed, unresolved, paused, resumed,
+#: stopped (detail: code, message, at, and the technical particulars such as "command").
+#: The job id is None for an event about a printer rather than a job.
 EventSink = Callable[[str, str, int | None, dict[str, Any]], None]
+
+#: Why a worker stopped when nothing went wrong (``WorkerReport.message``).
+FINISHED = {
+    "empty": "printer {p} finished: no job is waiting",
+    "limit": "printer {p} finished: the batch's limit of cards is reached",
+    "stopped": "printer {p} stopped when asked, after its card in progress",
+}
 
 
 @dataclass
@@ -63,7 +94,15 @@ class WorkerReport:
     spoiled: int = 0
     failed: int = 0
     unresolved: int = 0
+    #: The code of what stopped the printer before its work was done (an error code such
+    #: as ``cover_open``, ``printer_not_found``, ``database``); None when it finished.
     stopped_by: str | None = None
+    #: Why it stopped, in an operator's words (also when it finished).
+    message: str = ""
+    #: When it stopped (an aware time, UTC).
+    stopped_at: datetime | None = None
+    #: Technical particulars of a stop (the printer command, the error's type).
+    detail: dict[str, Any] = field(default_factory=dict)
     #: Wall-clock seconds the worker ran.
     seconds: float = 0.0
     #: Seconds from the worker's start to its first card's feed (claiming and rendering
@@ -109,6 +148,7 @@ class PrinterWorker:
         claim_lock: threading.Lock | None = None,
         renderer: Renderer | None = None,
         wait_for_operator: bool = False,
+        lease_id: str | None = None,
     ) -> None:
         self.station = station
         self.cfg = station.printer_config(printer_name)
@@ -120,6 +160,10 @@ class PrinterWorker:
         self.events = events or (lambda *_: None)
         self.claim_lock = claim_lock or threading.Lock()
         self.report = WorkerReport(printer_name)
+        #: The lease of the batch this worker belongs to: every job it claims carries it.
+        self.lease_id = lease_id
+        #: Why the queue gave this worker no more jobs: "empty" or "limit".
+        self._ended: str | None = None
         #: Pause and poll the printer until it is cleared, instead of stopping.
         self.wait_for_operator = wait_for_operator
         self._own_renderer = renderer is None
@@ -138,10 +182,18 @@ class PrinterWorker:
     # -- the loop ---------------------------------------------------------------------
 
     def run(self) -> WorkerReport:
-        printer = open_printer(self.cfg, state_dir=self.station.config.sim_dir)
-        encoder = PcscEncoder(self.cfg.reader, printer=self.name)
+        """Print until the queue is done, the limit, a stop, or a fault; never raises.
+
+        Whatever stops it (a printer that needs a person, a printer not found, a database
+        error, a fault in the station's own code) is in the report, in an operator's
+        words; the jobs it held are settled when the batch ends.
+        """
         self._started = time.perf_counter()
+        printer: CardPrinter | None = None
+        encoder: PcscEncoder | None = None
         try:
+            printer = open_printer(self.cfg, state_dir=self.station.config.sim_dir)
+            encoder = PcscEncoder(self.cfg.reader, printer=self.name)
             while not self.stop.is_set():
                 if self._next_error is not None:
                     raise self._next_error
@@ -155,31 +207,99 @@ class PrinterWorker:
                     if not self.wait_for_operator:
                         raise
                     self._wait_until_cleared(printer, exc)
-        except PrinterError as exc:  # needs a person, or the printer stopped answering
-            self.report.stopped_by = exc.message
-            self.events(self.name, "paused", None, {"message": exc.message})
+            if self._next_error is not None:
+                raise self._next_error
+        except Exception as exc:  # a worker stops its own printer only, and says why
+            self._stopped_by(exc)
         finally:
-            try:
-                self._store_issue()
-                if self._next is not None:  # prepared but never started: back to the queue
-                    self._release(self._next.flow)
-            finally:
-                if self._own_renderer:
-                    self.renderer.close()
-                self.report.seconds = time.perf_counter() - self._started
-                encoder.close()
-                printer.close()
-                self._committer.shutdown()
-                self.session.close()
+            self._close(printer, encoder)
+        if self.report.stopped_at is None:
+            reason = "stopped" if self.stop.is_set() else (self._ended or "empty")
+            self.report.message = FINISHED[reason].format(p=self.name)
+            self.report.stopped_at = datetime.now(UTC)
         return self.report
+
+    def _stopped_by(self, exc: Exception) -> None:
+        """Record what stopped this printer, in an operator's words, and tell the batch."""
+        if self.report.stopped_by is not None:
+            return  # the first cause is the one that stopped it
+        if isinstance(exc, PrintStationError):
+            code, message, detail = exc.code, exc.message, dict(exc.detail)
+        elif isinstance(exc, SQLAlchemyError):
+            log.error("printer %s: database error", self.name, exc_info=exc)
+            code = "database"
+            message = (
+                f"printer {self.name} stopped: the station could not use its database; "
+                "check that the database is reachable and its disk has room, then run "
+                "the batch again"
+            )
+            detail = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+        else:
+            log.error("printer %s: unexpected error", self.name, exc_info=exc)
+            code = "internal"
+            message = (
+                f"printer {self.name} stopped on an error the station did not expect; "
+                "check the printer, settle any card it held, and report this to the "
+                "station's support"
+            )
+            detail = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+        if not isinstance(exc, PrinterError):
+            self._rollback()  # a failed step's changes are not stored
+        now = datetime.now(UTC)
+        self.report.stopped_by, self.report.message = code, message
+        self.report.stopped_at, self.report.detail = now, detail
+        self._event("stopped", None, {**detail, "code": code, "message": message, "at": now})
+
+    def _event(self, kind: str, job_id: int | None, detail: dict[str, Any]) -> None:
+        """Tell the batch's listener; a listener that fails does not stop the printer."""
+        try:
+            self.events(self.name, kind, job_id, detail)
+        except Exception:
+            log.exception("printer %s: the %s event's listener failed", self.name, kind)
+
+    def _rollback(self) -> None:
+        try:
+            self.session.rollback()
+        except Exception:
+            log.exception("printer %s: rolling back failed", self.name)
+
+    def _close(self, printer: CardPrinter | None, encoder: PcscEncoder | None) -> None:
+        """Store the card last ejected, give back the card prepared ahead, let go of the
+        hardware and the database. A failure here is recorded as the stop, never raised:
+        the batch settles what it left when it ends."""
+        for what, step in (
+            ("storing the last card", self._store_issue),
+            ("returning the next card to the queue", self._release_next),
+        ):
+            try:
+                step()
+            except Exception as exc:
+                log.warning("printer %s: %s failed: %s", self.name, what, exc)
+                self._stopped_by(exc)
+        closers: list[Callable[[], object]] = []
+        if self._own_renderer:
+            closers.append(self.renderer.close)
+        closers += [c.close for c in (encoder, printer) if c is not None]
+        closers += [self._committer.shutdown, self.session.close]
+        for close in closers:
+            try:
+                close()
+            except Exception:
+                log.exception("printer %s: closing failed", self.name)
+        self.report.seconds = time.perf_counter() - self._started
+
+    def _release_next(self) -> None:
+        if self._next is not None:  # prepared but never started: back to the queue
+            ready, self._next = self._next, None
+            self._release(ready.flow)
 
     def _wait_until_cleared(self, printer: CardPrinter, exc: PrinterNeedsOperator) -> None:
         """Pause this printer until the operator has cleared it, then carry on."""
-        self.events(self.name, "paused", None, {"message": exc.message})
+        self._event("paused", None, {**exc.detail, "code": exc.code, "message": exc.message})
         while not self.stop.wait(OPERATOR_POLL_SECONDS):
             status = printer.read_status()
             if status.state == "ready" and status.feeder.get("state") != "empty":
-                self.events(self.name, "resumed", None, {"message": "printer cleared"})
+                self._event("resumed", None, {"message": "printer cleared"})
                 return
         raise exc
 
@@ -219,14 +339,20 @@ class PrinterWorker:
     def _claim_and_render(self) -> tuple[JobFlow, Future[PreparedCard]] | None:
         with self.claim_lock:
             if not self.budget.take():
+                self._ended = "limit"
                 return None
             flow = claim_next(
-                self.session, station=self.station.config.name, printer=self.name, actor=self.actor
+                self.session,
+                station=self.station.config.name,
+                printer=self.name,
+                actor=self.actor,
+                lease_id=self.lease_id,
             )
             if flow is None:
                 self.budget.give_back()
+                self._ended = "empty"
                 return None
-        self.events(self.name, "claimed", flow.job.id, {"nik": flow.job.nik})
+        self._event("claimed", flow.job.id, {"nik": flow.job.nik})
         enrolment = self.session.get(Enrolment, flow.job.enrolment_id)
         if enrolment is None:  # the foreign key forbids it; never print without a record
             raise JobError(f"job {flow.job.id} has no enrolment {flow.job.enrolment_id}")
@@ -240,11 +366,12 @@ class PrinterWorker:
         flow.job.last_error = exc.message
         flow.step("give_up", error=exc.code)
         self.report.failed += 1
-        self.events(self.name, "failed", flow.job.id, {"message": exc.message})
+        self._event("failed", flow.job.id, {"message": exc.message})
 
     def _release(self, flow: JobFlow) -> None:
         try:
             if flow.can("release"):
+                flow.job.lease_id = None
                 flow.step("release")
         except PrintStationError:
             self.session.rollback()
@@ -267,16 +394,18 @@ class PrinterWorker:
                 # The printer refused before a blank left the feeder: nothing consumed.
                 job.last_error = not_fed.cause.message
                 job.attempts -= 1
-                flow.step("not_fed", error=not_fed.cause.code)
+                flow.step("not_fed", **not_fed.cause.detail, error=not_fed.cause.code)
                 raise not_fed.cause from None
             except PrinterError as exc:
                 job.last_error = (
                     f"{exc.message}; a blank may be in printer {self.name}: "
                     "clear it, then resolve the job"
                 )
-                flow.step("interrupt", error=exc.code)
+                flow.step("interrupt", **exc.detail, error=exc.code)
                 self.report.unresolved += 1
-                raise PrinterNeedsOperator(job.last_error, where=self.name) from exc
+                raise PrinterNeedsOperator(
+                    job.last_error, where=self.name, detail=exc.detail
+                ) from exc
             # Stored with the blank read at the encoder (one commit): reading a chip moves
             # no card, and feeding and at_encoder are recovered alike.
             with self.session.no_autoflush:
@@ -297,7 +426,7 @@ class PrinterWorker:
                 binding.result()
                 encoder.disconnect()
                 self._reject(flow, ledger, printer, serial)
-                self._spoil(flow, ledger, serial, "encoding_failed", exc.message)
+                self._spoil(flow, ledger, serial, "encoding_failed", exc.message, exc.detail)
                 if self._retry_or_fail(flow):
                     continue
                 return
@@ -343,7 +472,7 @@ class PrinterWorker:
         BlankLedger(self.session, self.actor).issue(issue.serial, job, self.name)
         issue.flow.step("issued", serial=issue.serial)
         self.report.issued += 1
-        self.events(self.name, "issued", job.id, {"serial": issue.serial, "nik": job.nik})
+        self._event("issued", job.id, {"serial": issue.serial, "nik": job.nik})
 
     def _identify(
         self, flow: JobFlow, encoder: PcscEncoder, printer: CardPrinter, ledger: BlankLedger
@@ -363,9 +492,9 @@ class PrinterWorker:
                 f"({exc.message}); its blank is in the reject box: record its "
                 "serial as spoiled"
             )
-            flow.step("interrupt", error=exc.code)
+            flow.step("interrupt", **exc.detail, error=exc.code)
             self.report.unresolved += 1
-            self.events(self.name, "unresolved", job.id, {"message": job.last_error})
+            self._event("unresolved", job.id, {**exc.detail, "message": job.last_error})
             return None
         try:
             ledger.identify(serial, self.name, job)
@@ -375,20 +504,36 @@ class PrinterWorker:
             self._reject(flow, ledger, printer, None, serial_read=serial)
             job.last_error = exc.message
             flow.step("retry", error=exc.code, serial=serial)
-            self.events(self.name, "security", job.id, {"serial": serial, "message": exc.message})
+            self._event("security", job.id, {"serial": serial, "message": exc.message})
             return None
         job.serial = serial
         return serial  # bound in the session: the caller commits it
 
     def _spoil(
-        self, flow: JobFlow, ledger: BlankLedger, serial: str, cause: str, detail: str
+        self,
+        flow: JobFlow,
+        ledger: BlankLedger,
+        serial: str,
+        cause: str,
+        detail: str,
+        technical: dict[str, Any] | None = None,
     ) -> None:
+        """Spoil the blank with its cause; ``detail`` is the operator's words for it,
+        ``technical`` what goes with them into the audit event (the printer command)."""
         flow.job.last_error = detail
         ledger.spoil(serial, cause, job=flow.job, detail=detail)
-        flow.step("retry", cause=cause, serial=serial)
+        flow.step("retry", **(technical or {}), cause=cause, serial=serial)
         self.report.spoiled += 1
-        self.events(
-            self.name, "spoiled", flow.job.id, {"serial": serial, "cause": cause, "detail": detail}
+        self._event(
+            "spoiled",
+            flow.job.id,
+            {
+                **(technical or {}),
+                "serial": serial,
+                "cause": cause,
+                "detail": detail,
+                "message": detail,
+            },
         )
 
     def _print_fault(
@@ -401,7 +546,7 @@ class PrinterWorker:
     ) -> None:
         """A fault while printing: reject and spoil if the printer can, else leave it open."""
         self._reject(flow, ledger, printer, serial, fault=exc)
-        self._spoil(flow, ledger, serial, "print_failed", exc.message)
+        self._spoil(flow, ledger, serial, "print_failed", exc.message, exc.detail)
 
     def _reject(
         self,
@@ -427,10 +572,15 @@ class PrinterWorker:
             )
             if serial is not None:
                 ledger.mark_unknown(serial, flow.job)
-            flow.step("interrupt", error=refused.code, serial=which)
+            technical: dict[str, Any] = dict(refused.detail)
+            if fault is not None:
+                technical["fault"] = {"code": fault.code, **fault.detail}
+            flow.step("interrupt", **technical, error=refused.code, serial=which)
             self.report.unresolved += 1
-            self.events(self.name, "unresolved", flow.job.id, {"message": flow.job.last_error})
-            raise PrinterNeedsOperator(flow.job.last_error, where=self.name) from refused
+            self._event("unresolved", flow.job.id, {**technical, "message": flow.job.last_error})
+            raise PrinterNeedsOperator(
+                flow.job.last_error, where=self.name, detail=technical
+            ) from refused
 
     def _retry_or_fail(self, flow: JobFlow) -> bool:
         if flow.job.state != "retry":
@@ -438,7 +588,7 @@ class PrinterWorker:
         if flow.job.attempts >= self.max_attempts:
             flow.step("give_up", attempts=flow.job.attempts)
             self.report.failed += 1
-            self.events(self.name, "failed", flow.job.id, {"message": flow.job.last_error})
+            self._event("failed", flow.job.id, {"message": flow.job.last_error})
             return False
         return True
 
@@ -497,7 +647,15 @@ def run_batch(
     render_processes: int | None = None,
     wait_for_operator: bool = False,
 ) -> list[WorkerReport]:
-    """Recover what a crash left, then run one worker per printer until the queue is done.
+    """Recover what a gone batch left, then run one worker per printer until the queue
+    is done; a report for every printer, sorted by name.
+
+    The batch holds a lease while it runs. At its start it takes back the jobs of
+    batches that are gone (their leases are stale or ended) and this station's jobs
+    claimed before batches held leases; a live batch's jobs, on this station or
+    another, are left alone. When it ends, the jobs its workers still hold (a worker
+    stopped mid-card) are settled as after a crash: unresolved if a blank may have left
+    the feeder, else back in the queue.
 
     ``render_processes``: processes rendering ahead (default: one a core when several
     printers run; 0 renders in threads).
@@ -508,43 +666,125 @@ def run_batch(
             "(printstation init creates a demo one); an unsigned chip is not an e-KTP",
             where=str(station.config.source),
         )
-    with station.db.session() as session:
-        for job_id in recover(session, station=station.config.name, actor=actor):
-            if events:
-                events("-", "unresolved", job_id, {"message": "left open by an earlier stop"})
-    stop = stop or threading.Event()
-    claim_lock = threading.Lock()
-    budget = ClaimBudget(limit)
-    renderer = Renderer(
-        station,
-        Renderer.default_processes(len(printers)) if render_processes is None else render_processes,
-    )
-    workers = [
-        PrinterWorker(
-            station,
-            name,
-            actor,
-            budget=budget,
-            stop=stop,
-            events=events,
-            claim_lock=claim_lock,
-            renderer=renderer,
-            wait_for_operator=wait_for_operator,
-        )
-        for name in printers
-    ]
+    for name in printers:
+        station.printer_config(name)  # an unknown printer is refused before anything runs
+    emit = events or (lambda *_: None)
+    name = station.config.name
+    lease = Lease(station.db, station=name, printers=list(printers), actor=actor)
+    workers: list[PrinterWorker] = []
+    renderer: Renderer | None = None
     try:
-        if len(workers) == 1:
-            return [workers[0].run()]
-        results: list[WorkerReport] = []
-        threads = [
-            threading.Thread(target=lambda w=w: results.append(w.run()), name=w.name)
-            for w in workers
-        ]
-        for thread in threads:
-            thread.start()
+        with station.db.transaction() as session:
+            recovered = recover_abandoned(session, actor=actor)
+            recovered += recover_unleased(session, station=name, actor=actor)
+            waiting = waiting_count(session)
+        for job_id in sorted(recovered):
+            emit(
+                "-",
+                "unresolved",
+                job_id,
+                {"message": "left open by an earlier stop: check its printer, then resolve it"},
+            )
+        emit(
+            "-",
+            "started",
+            None,
+            {"waiting": waiting if limit is None else min(waiting, limit), "lease": lease.id},
+        )
+        stop = stop or threading.Event()
+        claim_lock = threading.Lock()
+        budget = ClaimBudget(limit)
+        processes = render_processes
+        if processes is None:
+            processes = Renderer.default_processes(len(printers))
+        renderer = Renderer(station, processes)
+        for printer in printers:
+            workers.append(
+                PrinterWorker(
+                    station,
+                    printer,
+                    actor,
+                    budget=budget,
+                    stop=stop,
+                    events=events,
+                    claim_lock=claim_lock,
+                    renderer=renderer,
+                    wait_for_operator=wait_for_operator,
+                    lease_id=lease.id,
+                )
+            )
+        _run_workers(workers, stop)
+        return sorted((w.report for w in workers), key=lambda r: r.printer)
+    finally:
+        if renderer is not None:
+            renderer.close()
+        _end_lease(station, lease, actor, {w.name: w.report for w in workers}, emit)
+
+
+def _run_workers(workers: list[PrinterWorker], stop: threading.Event) -> None:
+    """Run each worker (in a thread of its own when there are several) until all end.
+
+    Interrupted (Ctrl-C), the workers are told to stop after their card in progress and
+    are waited for, so no card is left half done by this process.
+    """
+    if len(workers) == 1:
+        workers[0].run()
+        return
+    threads = [threading.Thread(target=w.run, name=f"worker-{w.name}") for w in workers]
+    for thread in threads:
+        thread.start()
+    try:
         for thread in threads:
             thread.join()
-        return sorted(results, key=lambda r: r.printer)
-    finally:
-        renderer.close()
+    except BaseException:
+        stop.set()
+        for thread in threads:
+            thread.join()
+        raise
+
+
+def _end_lease(
+    station: Station,
+    lease: Lease,
+    actor: str,
+    reports: dict[str, WorkerReport],
+    emit: EventSink,
+) -> None:
+    """End the batch's lease and settle the jobs its workers still hold.
+
+    A worker that stopped mid-card (its database failed, its printer vanished) leaves its
+    job in a worker's state: it becomes unresolved, with its blank unknown, if a blank
+    may have left the feeder, else goes back to the queue; nothing is guessed.
+    """
+    try:
+        lease.close()
+        with station.db.transaction() as session:
+            held = (
+                session.execute(
+                    select(Job)
+                    .where(Job.lease_id == lease.id, Job.state.in_(sorted(ACTIVE)))
+                    .order_by(Job.id)
+                    .with_for_update()
+                )
+                .scalars()
+                .all()
+            )
+            left = [
+                (job.id, job.printer) for job in held if settle_interrupted(session, job, actor)
+            ]
+    except Exception:  # the next command that lists or settles jobs recovers them
+        log.exception("ending the batch's lease %s failed", lease.id)
+        return
+    for job_id, printer in left:
+        report = reports.get(printer or "")
+        if report is not None:
+            report.unresolved += 1
+        emit(
+            printer or "-",
+            "unresolved",
+            job_id,
+            {
+                "message": f"printer {printer} stopped while this card was in it: check the "
+                "printer's output and reject box, then resolve the job"
+            },
+        )

@@ -145,8 +145,12 @@ def test_jam_during_a_panel_download_names_the_step() -> None:
     printer, transport = converse(
         [(frames[0], [b"OK\r"]), (frames[1], [b"OK\r"]), (frames[2], [b"NACK;T\r"])]
     )
-    with pytest.raises(PrinterJam, match="card jammed on printer P2 during Db;c"):
+    with pytest.raises(
+        PrinterJam, match="card jammed on printer P2 during the download of the cyan panel"
+    ) as caught:
         printer.download_frames(frames)
+    assert "Db" not in caught.value.message
+    assert caught.value.as_dict()["detail"] == {"command": "Db;c"}
     assert len(transport.written) == 3  # k and o were not sent after the jam
 
 
@@ -187,7 +191,7 @@ def test_a_refusal_in_a_pipeline_is_raised_after_every_reply_is_read() -> None:
             (b"\x1bRlr;p\r", [b"ERR JAM\r"]),
         ]
     )
-    with pytest.raises(PrinterJam, match="card jammed on printer P2 during Db;k"):
+    with pytest.raises(PrinterJam, match="during the download of the black panel"):
         printer.print_head_and_panels(frames).wait()
     # The second NACK was read with the first: the next query gets its own answer.
     assert printer.status() == "ERR JAM"
@@ -197,15 +201,18 @@ def test_a_refusal_in_a_pipeline_is_raised_after_every_reply_is_read() -> None:
 def test_replies_of_an_abandoned_pipeline_are_not_taken_for_the_next_answer() -> None:
     printer, transport = converse([(b"\x1bSr\r", [b"OK\r"]), (b"\x1bSer\r", [b"NACK;T\r"])])
     printer.print_head_and_panels([])  # its sender failed before waiting
-    with pytest.raises(PrinterJam, match="during Ser"):
+    with pytest.raises(PrinterJam, match="during the move of the card to the reject box") as caught:
         printer.reject()
+    assert caught.value.detail["command"] == "Ser"
     assert not transport.pending
 
 
 def test_missing_reply_times_out_with_the_command_named() -> None:
     printer, _ = converse([(b"\x1bSe\r", [])])
-    with pytest.raises(PrinterTimeout, match=r"did not answer Se \(print and eject\)"):
+    with pytest.raises(PrinterTimeout, match="during the printing of the card") as caught:
         printer.eject()
+    assert "Se" not in caught.value.message.split()
+    assert caught.value.detail["command"] == "Se"
 
 
 def test_reset_sets_ack_nack_mode_again() -> None:

@@ -108,11 +108,15 @@ def test_warnings_of_an_empty_feeder_ended_ribbon_open_cover_full_reject_box() -
     ("reply", "error", "words"),
     [
         (b"NACK;F;misfeed", CardMisfeed, "blank did not feed on printer P2"),
-        (b"NACK;T;double_feed", DoubleFeed, "two blanks fed together on printer P2 during Sis"),
+        (
+            b"NACK;T;double_feed",
+            DoubleFeed,
+            "two blanks fed together on printer P2 during the feed of a blank to the chip encoder",
+        ),
         (b"NACK;T;output_full", OutputHopperFull, "output hopper full on printer P2"),
         (b"NACK;T;reject_full", RejectBoxFull, "reject box full on printer P2"),
         # error modes 0 and 2 answer a refusal with the status text
-        (b"ERR JAM", PrinterJam, "card jammed on printer P2 during Sis"),
+        (b"ERR JAM", PrinterJam, "card jammed on printer P2 during the feed of a blank"),
         (b"ERR COVER", CoverOpen, "cover open on printer P2"),
         (b"ERR RIBBON", RibbonError, "ribbon ended or missing on printer P2"),
     ],

@@ -151,7 +151,9 @@ def test_jam_at_cyan_panel_keeps_the_card_in_the_path(tmp_path: Path) -> None:
     printer.start()
     printer.card_to_contact_station()
     printer.back_to_front()
-    with pytest.raises(PrinterJam, match="card jammed on printer P1 during Db;c"):
+    with pytest.raises(
+        PrinterJam, match="card jammed on printer P1 during the download of the cyan panel"
+    ):
         printer.download_panels(make_panels())
     state = state_file(tmp_path)
     assert state["card"] == {
