@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
-import threading
-from typing import Any
+import sys
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from printstation.cli import authorize, console, emit_json, main, pass_station, reporting
-from printstation.jobs.queue import waiting_count
-from printstation.jobs.runner import run_batch
+from printstation.cli import acting, console, emit_json, json_option, main, to_json
+from printstation.errors import EXIT_PRINTER_STOPPED
+from printstation.operations import batch as ops
+from printstation.reports.indonesian import as_local, zone_name
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from printstation.operations.base import Actor
+    from printstation.station import Station
+
+#: Events about a job, as the progress lines name them.
+JOB_EVENTS = {
+    "spoiled": "blank spoiled",
+    "security": "security",
+    "failed": "job failed",
+    "unresolved": "to settle",
+}
 
 
 @main.group()
@@ -28,66 +42,81 @@ def batch() -> None:
     help="When a printer needs a person (jam, cover, feeder, ribbon), pause it and carry on "
     "once it is cleared, instead of stopping it.",
 )
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_context
+@json_option
+@acting
 def run(
-    ctx: click.Context, printers: tuple[str, ...], limit: int | None, wait: bool, as_json: bool
+    station: Station,
+    actor: Actor,
+    printers: tuple[str, ...],
+    limit: int | None,
+    wait: bool,
+    as_json: bool,
 ) -> None:
-    """Print the queue: settle what a crash left, then one worker per printer."""
-    with reporting(as_json):
-        station = pass_station(ctx)
-        actor = authorize(ctx, station, "batch.run")
-        names = list(printers) or [p.name for p in station.config.printers]
-        for name in names:
-            station.printer_config(name)
-        with station.db.session() as s:
-            total = waiting_count(s)
-        if limit is not None:
-            total = min(total, limit)
-        stop = threading.Event()
-        if as_json:
-            reports = run_batch(
-                station, names, actor, limit=limit, stop=stop, wait_for_operator=wait
-            )
-        else:
-            reports = _run_with_progress(station, names, actor, limit, total, stop, wait)
-    out = {
-        "issued": sum(r.issued for r in reports),
-        "spoiled": sum(r.spoiled for r in reports),
-        "failed": sum(r.failed for r in reports),
-        "unresolved": sum(r.unresolved for r in reports),
-        "printers": [
-            {
-                "name": r.printer,
-                "issued": r.issued,
-                "spoiled": r.spoiled,
-                "failed": r.failed,
-                "unresolved": r.unresolved,
-                "stopped_by": r.stopped_by,
-            }
-            for r in reports
-        ],
-    }
+    """Print the queue: settle what a stopped batch left, then one worker per printer.
+
+    Exits with 5 when a printer stopped before the queue was done; the summary says
+    which, when and why.
+    """
     if as_json:
-        emit_json(out)
+        result = ops.run(station, actor, printers, limit, wait)
+        emit_json(to_json(result) | {"printer_stopped": result.printer_stopped})
     else:
-        Console().print(
-            f"issued {out['issued']}, spoiled {out['spoiled']}, failed "
-            f"{out['failed']}, unresolved {out['unresolved']}"
+        result = _run_with_progress(station, actor, printers, limit, wait)
+        _summary(station, result)
+    if result.printer_stopped:
+        sys.exit(EXIT_PRINTER_STOPPED)
+
+
+def at_local(station: Station, moment: datetime | None) -> str:
+    """``14:05:12 WITA``: a moment in the office's zone, with the zone's name."""
+    if moment is None:
+        return "-"
+    zone = station.timezone
+    return f"{as_local(moment, zone):%H:%M:%S} {zone_name(zone)}"
+
+
+def job_words(job_id: int | None) -> str:
+    """`` job 12`` for an event about a job; nothing for one about a printer."""
+    return f" job {job_id}" if job_id is not None else ""
+
+
+def _summary(station: Station, result: ops.BatchResult) -> None:
+    click.echo(
+        f"issued {result.issued}, spoiled {result.spoiled}, failed {result.failed}, "
+        f"unresolved {result.unresolved}"
+    )
+    for p in result.printers:
+        counts = f"issued {p.issued}, spoiled {p.spoiled}, failed {p.failed}"
+        if p.stopped_by is None:
+            click.echo(f"{p.name} ({counts}): {p.message}")
+        else:
+            click.echo(
+                f"{p.name} stopped at {at_local(station, p.stopped_at)} ({counts}): {p.message}"
+            )
+    if result.unresolved:
+        click.echo(
+            f"{result.unresolved} card(s) to settle: check the printers' output and reject "
+            "box, then 'printstation job list --state unresolved' and 'printstation job "
+            "resolve'"
         )
-    if any(r.stopped_by for r in reports):
-        ctx.exit(5)
 
 
 def _run_with_progress(
-    station: Any,
-    names: list[str],
-    actor: str,
+    station: Station,
+    actor: Actor,
+    printers: tuple[str, ...],
     limit: int | None,
-    total: int,
-    stop: threading.Event,
     wait: bool,
-) -> list[Any]:
+) -> ops.BatchResult:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    names = list(printers) or [p.name for p in station.config.printers]
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -95,27 +124,49 @@ def _run_with_progress(
         TimeElapsedColumn(),
         console=console,
     ) as progress:
-        overall = progress.add_task("[bold]batch", total=total)
-        lines = {n: progress.add_task(f"  {n}: waiting", total=None) for n in names}
+        overall = progress.add_task("[bold]batch", total=None)
+        lines = {n: progress.add_task(f"  {n}: starting", total=None) for n in names}
+        on_event = _progress_events(station, progress, overall, lines)
+        return ops.run(station, actor, printers, limit, wait, on_event)
 
-        def on_event(printer: str, kind: str, job_id: int | None, detail: dict[str, Any]) -> None:
-            task = lines.get(printer)
-            if kind == "issued":
-                progress.advance(overall)
-                if task is not None:
-                    progress.update(task, description=f"  {printer}: issued {detail['serial']}")
-            elif kind == "claimed" and task is not None:
-                progress.update(
-                    task, description=f"  {printer}: job {job_id} NIK {detail.get('nik')}"
-                )
-            elif kind in ("spoiled", "security", "failed", "unresolved", "paused"):
-                text = detail.get("message") or f"{detail.get('serial')}: {detail.get('cause')}"
-                progress.console.print(f"[yellow]{printer}: {kind}[/] job {job_id}: {text}")
-                if task is not None and kind == "paused":
-                    progress.update(task, description=f"  {printer}: [red]needs operator[/]")
-            elif kind == "resumed" and task is not None:
-                progress.update(task, description=f"  {printer}: resumed")
 
-        return run_batch(
-            station, names, actor, limit=limit, events=on_event, stop=stop, wait_for_operator=wait
-        )
+def _progress_events(
+    station: Station, progress: Progress, overall: TaskID, lines: dict[str, TaskID]
+) -> ops.Events:
+    def line(printer: str, text: str) -> None:
+        if printer in lines:
+            progress.update(lines[printer], description=f"  {printer}: {text}")
+
+    def on_event(printer: str, kind: str, job_id: int | None, detail: dict[str, Any]) -> None:
+        who = "earlier batch" if printer == "-" else printer
+        if kind == "started":
+            progress.update(overall, total=detail.get("waiting"))
+        elif kind == "claimed":
+            line(printer, f"job {job_id}, NIK {detail.get('nik')}")
+        elif kind == "issued":
+            progress.advance(overall)
+            line(printer, f"issued {detail.get('serial')}")
+        elif kind in JOB_EVENTS:
+            text = detail.get("message") or f"{detail.get('serial')}: {detail.get('cause')}"
+            progress.console.print(
+                f"[yellow]{who}: {JOB_EVENTS[kind]}[/]{job_words(job_id)}: {text}",
+                highlight=False,
+            )
+        elif kind == "paused":
+            line(printer, "[red]needs a person[/]")
+            progress.console.print(
+                f"[yellow]{who}: paused[/]: {detail.get('message')}", highlight=False
+            )
+        elif kind == "resumed":
+            line(printer, "resumed")
+        elif kind == "stopped":
+            when = detail.get("at")
+            line(printer, "[red]stopped[/]")
+            progress.console.print(
+                f"[red]{who}: stopped[/] at "
+                f"{at_local(station, when if isinstance(when, datetime) else None)}: "
+                f"{detail.get('message')}",
+                highlight=False,
+            )
+
+    return on_event

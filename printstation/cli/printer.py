@@ -3,14 +3,16 @@ only) act on a simulated printer as an operator would, for training and tests.""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from printstation.cli import authorize, emit_json, main, pass_station, reporting
-from printstation.errors import ConfigError
+from printstation.cli import acting, emit_json, json_option, main
+from printstation.operations import printers as ops
+
+if TYPE_CHECKING:
+    from printstation.operations.base import Actor
+    from printstation.station import Station
 
 
 @main.group()
@@ -19,22 +21,14 @@ def printer() -> None:
 
 
 @printer.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
-@click.pass_context
-def list_printers(ctx: click.Context, as_json: bool) -> None:
+@json_option
+@acting
+def list_printers(station: Station, actor: Actor, as_json: bool) -> None:
     """The configured printers and where they are attached."""
-    with reporting(as_json):
-        station = pass_station(ctx)
-        authorize(ctx, station, "printer.read")
-        rows: list[dict[str, Any]] = [
-            {
-                "name": cfg.name,
-                "uri": cfg.uri,
-                "reader": cfg.reader,
-                "simulated": cfg.simulated,
-            }
-            for cfg in station.config.printers
-        ]
+    from rich.console import Console
+    from rich.table import Table
+
+    rows = ops.list_printers(station, actor)
     if as_json:
         emit_json(rows)
         return
@@ -42,52 +36,60 @@ def list_printers(ctx: click.Context, as_json: bool) -> None:
     for column in ("name", "address", "chip reader", "kind"):
         table.add_column(column)
     for row in rows:
-        kind = "simulated" if row["simulated"] else "USB"
-        table.add_row(row["name"], row["uri"], row["reader"], kind)
+        table.add_row(row.name, row.uri, row.reader, "simulated" if row.simulated else "USB")
     Console().print(table)
-
-
-def _status_rows(station: Any, name: str | None) -> list[dict[str, Any]]:
-    from printstation.drivers.printer import printer_status
-
-    configs = [station.printer_config(name)] if name else list(station.config.printers)
-    return [printer_status(cfg, state_dir=station.config.sim_dir).as_json() for cfg in configs]
 
 
 @printer.command("status")
 @click.argument("name", required=False)
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one object a printer.")
-@click.pass_context
-def status(ctx: click.Context, name: str | None, as_json: bool) -> None:
+@json_option
+@acting
+def status(station: Station, actor: Actor, name: str | None, as_json: bool) -> None:
     """Model, firmware, serial, state, feeder, ribbon, counters and warnings."""
-    with reporting(as_json):
-        station = pass_station(ctx)
-        authorize(ctx, station, "printer.read")
-        rows = _status_rows(station, name)
+    from rich.console import Console
+    from rich.table import Table
+
+    rows = ops.status(station, actor, name)
     if as_json:
         emit_json(rows)
         return
     console = Console()
     for row in rows:
-        table = Table(title=f"Printer {row['name']}", show_header=False)
-        if row["error"]:
-            table.add_row("state", f"[red]{row['state']}[/]")
-            table.add_row("problem", row["error"])
+        table = Table(title=f"Printer {row.name}", show_header=False)
+        if row.error:
+            table.add_row("state", f"[red]{row.state}[/]")
+            table.add_row("problem", row.error)
             console.print(table)
             continue
-        feeder = row["feeder"]
+        feeder = row.feeder
         for label, value in [
-            ("model", f"{row['model']} (firmware {row['firmware']})"),
-            ("serial", row["serial"]),
-            ("state", row["state"]),
-            ("feeder", f"{feeder['state']} ({feeder['cards']} blanks)"),
-            ("ribbon", f"{row['ribbon_type']}, {row['ribbon_left']} prints left"),
-            *((k.replace("_", " "), v) for k, v in row["counters"].items()),
+            ("model", f"{row.model} (firmware {row.firmware})"),
+            ("serial", row.serial),
+            ("state", row.state),
+            ("feeder", f"{feeder.get('state')} ({feeder.get('cards')} blanks)"),
+            ("ribbon", f"{row.ribbon_type}, {row.ribbon_left} prints left"),
+            *((k.replace("_", " "), v) for k, v in row.counters.items()),
         ]:
             table.add_row(label, str(value))
-        for warning in row["warnings"]:
+        for warning in row.warnings:
             table.add_row("[yellow]warning[/]", warning["message"])
         console.print(table)
+
+
+class FaultOption(click.Option):
+    """``--fault``: its help names the faults the simulator knows, asked for only when
+    the help is shown (the simulator is not loaded to start the command line)."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        names = ops.fault_names()
+        known = f" Faults: {', '.join(names)}." if names else ""
+        self.help = (
+            "Arrange a fault for a coming card: 'card N[, step STEP]: FAULT', where N is "
+            "the card's number in the printer (or 'next'), STEP a printer command as "
+            "written on the wire (e.g. Db;c, the cyan panel's download) or 'feed'; e.g. "
+            f"'card next, step Db;c: jam'.{known}"
+        )
+        return super().get_help_record(ctx)
 
 
 @printer.command("sim")
@@ -106,66 +108,17 @@ def status(ctx: click.Context, name: str | None, as_json: bool) -> None:
 @click.option("--clean", "clean", is_flag=True, help="Run a cleaning card.")
 @click.option("--unplug", "unplug", is_flag=True, help="Pull the USB cable.")
 @click.option("--plug", "plug", is_flag=True, help="Plug the USB cable back in.")
-@click.option(
-    "--fault", "faults", multiple=True, help="Arrange a fault, e.g. 'card next, step Db;c: jam'."
-)
-@click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
-@click.pass_context
-def sim(ctx: click.Context, name: str, as_json: bool, **actions: Any) -> None:
+@click.option("--fault", "faults", multiple=True, cls=FaultOption)
+@json_option
+@acting
+def sim(station: Station, actor: Actor, name: str, as_json: bool, **actions: Any) -> None:
     """SIMULATOR ONLY: act on simulated printer NAME as an operator at the machine would.
 
     For training and tests; refused for a real printer.
     """
-    from printstation.sim.printer import ops
-
-    done: list[str] = []
-    with reporting(as_json):
-        station = pass_station(ctx)
-        cfg = station.printer_config(name)
-        if not cfg.simulated:
-            raise ConfigError(
-                f"printer {name} is a real printer: 'printer sim' is for simulated ones"
-            )
-        authorize(ctx, station, "printer.operate")
-        where = (station.config.sim_dir, cfg.uri.split(":", 1)[1] or name)
-        if actions["open_cover"]:
-            ops.set_cover(*where, open_=True)
-            done.append("cover opened")
-        if actions["close_cover"]:
-            ops.set_cover(*where, open_=False)
-            done.append("cover closed")
-        if actions["clear_jam"]:
-            serial = ops.clear_jam(*where)
-            done.append(f"card {serial} taken out" if serial else "no card in the path")
-        if actions["replace_ribbon"]:
-            done.append(f"new ribbon: {ops.replace_ribbon(*where)} prints")
-        serials = list(actions["serials"])
-        if actions["load"]:
-            first = ops.read_state(*where).cards_inserted + len(ops.read_state(*where).feeder)
-            serials += [f"SIM{name}{first + i + 1:06d}" for i in range(actions["load"])]
-        if serials:
-            held = ops.load_feeder(*where, serials)
-            done.append(f"{len(serials)} blanks loaded, {held} in the feeder")
-        if actions["insert"]:
-            ops.insert_by_hand(*where, actions["insert"])
-            done.append(f"blank {actions['insert']} in the manual slot")
-        if actions["empty_output"]:
-            done.append(f"{ops.empty_output(*where)} cards taken from the output hopper")
-        if actions["empty_reject"]:
-            done.append(f"{ops.empty_reject(*where)} cards taken from the reject box")
-        if actions["clean"]:
-            ops.clean(*where)
-            done.append("printer cleaned")
-        if actions["unplug"]:
-            ops.set_cable(*where, plugged=False)
-            done.append("cable pulled")
-        if actions["plug"]:
-            ops.set_cable(*where, plugged=True)
-            done.append("cable plugged in")
-        for rule in actions["faults"]:
-            done.append(f"fault arranged: {ops.add_fault(*where, rule)}")
+    done = ops.simulate(station, actor, name, actions)
     if as_json:
-        emit_json({"printer": name, "simulated": True, "done": done})
+        emit_json(done)
     else:
-        for line in done or ["nothing to do: see --help"]:
+        for line in done.done or ["nothing to do: see --help"]:
             click.echo(f"{name} (simulated): {line}")

@@ -564,11 +564,14 @@ class PrinterWorker:
         try:
             printer.reject()
         except PrinterError as refused:
-            which = serial or serial_read or "(serial not read)"
-            cause = f"{fault.message}; " if fault else ""
+            which = serial or serial_read
+            card = f"card {which}" if which else "the card (its serial was not read)"
+            cause = f"{_what(fault.message)}; " if fault else ""
+            what, _, how = refused.message.partition(": ")
             flow.job.last_error = (
-                f"{cause}printer {self.name} could not reject card {which} ({refused.message}): "
-                "it is still in the printer; clear it, then resolve the job"
+                f"{cause}printer {self.name} could not move {card} to the reject box "
+                f"({what}): it is still in the printer; {how or 'take it out'}, then resolve "
+                "the job"
             )
             if serial is not None:
                 ledger.mark_unknown(serial, flow.job)
@@ -609,6 +612,11 @@ class PrinterWorker:
                 moving.wait()
             except FeederEmpty as exc:
                 raise _NotFed(exc) from exc
+
+
+def _what(message: str) -> str:
+    """What happened, without what to do about it: messages say ``what: what to do``."""
+    return message.partition(": ")[0]
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ def test_worker_waits_for_the_cover_to_close_then_finishes(tmp_path: Path, monke
     assert kinds.index("paused") < kinds.index("resumed")
     assert any("cover" in message.lower() for kind, message in events if kind == "paused")
     assert reports[0].issued == 3 and reports[0].stopped_by is None
+    assert reports[0].message == "printer P1 finished: no job is waiting"
     assert states == ["issued"] * 3
     assert counts.balanced and counts.spoiled == 0
 
@@ -56,6 +57,7 @@ def test_without_waiting_the_worker_stops_and_nothing_is_consumed(tmp_path: Path
             counts = BlankLedger(s, "-").counts()
     finally:
         station.close()
-    assert reports[0].stopped_by is not None and "cover" in reports[0].stopped_by.lower()
+    assert reports[0].stopped_by == "cover_open" and "close the cover" in reports[0].message
+    assert reports[0].stopped_at is not None and reports[0].stopped_at.tzinfo is not None
     assert states == ["queued", "queued"]  # refused before a blank left the feeder
     assert counts.issued == counts.spoiled == counts.unknown == 0 and counts.balanced

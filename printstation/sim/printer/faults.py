@@ -34,6 +34,16 @@ DEFAULT_STEP = {"ribbon_end": "Se"}
 FEED_STEP = "feed"
 FEEDING_STEPS = frozenset({FEED_STEP, "Si", "Sis", "Sic"})
 
+
+def fault_names() -> list[str]:
+    """Every fault a rule may name: the printer's, then the chip's (written ``chip X``)."""
+    return sorted(PRINTER_FAULTS) + [f"chip {name}" for name in sorted(CHIP_FAULTS)]
+
+
+def _known() -> str:
+    return ", ".join(fault_names())
+
+
 _RULE = re.compile(
     r"^\s*card\s+(?P<card>\d+)\s*(?:,\s*step\s+(?P<step>[A-Za-z]+(?:;[A-Za-z0-9]+)?))?\s*:"
     r"\s*(?P<chip>chip\s+)?(?P<fault>[a-z_]+)\s*$"
@@ -63,15 +73,14 @@ def parse_rule(text: str) -> FaultRule:
     if not match:
         raise ConfigError(
             f"cannot read fault rule {text!r}: write e.g. 'card 3: chip corrupt' or "
-            "'card 7, step Db;c: jam'"
+            f"'card 7, step Db;c: jam'; the faults are {_known()}"
         )
     fault = match["fault"]
     chip = bool(match["chip"]) or (fault in CHIP_FAULTS and fault not in PRINTER_FAULTS)
     known = CHIP_FAULTS if chip else PRINTER_FAULTS
     if fault not in known:
-        names = ", ".join(sorted(known))
         kind = "chip" if chip else "printer"
-        raise ConfigError(f"unknown {kind} fault {fault!r} in {text!r}: known are {names}")
+        raise ConfigError(f"unknown {kind} fault {fault!r} in {text!r}: the faults are {_known()}")
     card = int(match["card"])
     if card < 1:
         raise ConfigError(f"card numbers start at 1 in fault rule {text!r}")

@@ -15,8 +15,8 @@ import usb.core
 from printstation.config import PrinterConfig
 from printstation.drivers.profiles import PrinterProfile
 from printstation.drivers.transport import Transport, UsbTransport
-from printstation.errors import PrinterNotFound
-from printstation.sim.printer import ops
+from printstation.errors import ConfigError, InputError, PrinterNotFound
+from printstation.sim.printer import faults, ops
 from printstation.sim.printer.usb_backend import simulated_backend
 
 #: The simulator's training actions (``printer sim``), in the order they are carried out.
@@ -59,9 +59,20 @@ class SimulatedBackend:
     def blanks_loaded(self, cfg: PrinterConfig, *, state_dir: Path, serials: list[str]) -> None:
         ops.load_feeder(state_dir, cfg.name, serials)
 
+    def fault_names(self) -> list[str]:
+        """The faults ``operate(actions={"faults": [...]})`` can arrange."""
+        return faults.fault_names()
+
     def operate(
         self, cfg: PrinterConfig, *, state_dir: Path, actions: dict[str, Any]
     ) -> list[str] | None:
+        """Carry out ``actions`` (ACTIONS) in order; the fault rules are checked first, so
+        a bad one changes nothing."""
+        for rule in actions.get("faults") or ():
+            try:
+                faults.parse_rule(rule.replace("card next", "card 1", 1))
+            except ConfigError as exc:
+                raise InputError(exc.message, where=f"printer {cfg.name}") from None
         where = (state_dir, sim_name(cfg))
         name = cfg.name
         done: list[str] = []

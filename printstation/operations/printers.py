@@ -1,0 +1,129 @@
+"""The station's printers: list them, read their status, and act on a simulated one.
+
+``simulate`` acts on a simulated printer as a person at the machine would (open the
+cover, load blanks, arrange a fault) for training and tests; it goes through the
+printer's backend (printstation.drivers.backends), so the simulator stays a plugin and
+a real printer refuses. The drivers are imported inside the functions: listing the
+printers, or ``printstation --help``, loads no hardware code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from printstation.errors import ConfigError
+from printstation.operations.base import Actor, operation, transaction
+
+if TYPE_CHECKING:
+    from printstation.station import Station
+
+#: The scheme of simulated printers' addresses (``simulated:NAME``).
+SIMULATED_SCHEME = "simulated"
+
+
+@dataclass(frozen=True)
+class PrinterInfo:
+    """A configured printer and where it is attached."""
+
+    name: str
+    uri: str
+    reader: str
+    simulated: bool
+
+
+@dataclass(frozen=True)
+class PrinterState:
+    """One printer at a glance (``printer status``); ``error`` says why it cannot be
+    asked (then ``state`` is ``not_found``, ``disconnected`` or ``not_answering``)."""
+
+    name: str
+    model: str
+    firmware: str
+    serial: str
+    #: ready, card_in_path, jammed, cover_open, ribbon_error, feeder_empty, misfeed,
+    #: output_full, reject_full, or not_found / disconnected / not_answering
+    state: str
+    #: {"state": ok | low | empty | unknown, "cards": blanks in it or None}
+    feeder: dict[str, Any] = field(default_factory=dict)
+    ribbon_type: str = ""
+    ribbon_left: int | None = None
+    counters: dict[str, int | None] = field(default_factory=dict)
+    #: [{"code": "ribbon_low", "message": "ribbon low on printer P1: 12 prints left"}]
+    warnings: list[dict[str, str]] = field(default_factory=list)
+    profile: str = ""
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Simulated:
+    """What ``simulate`` did to the simulated printer, one line an action."""
+
+    printer: str
+    simulated: bool
+    done: list[str]
+
+
+@operation("printer.read")
+def list_printers(station: Station, actor: Actor) -> list[PrinterInfo]:
+    """The configured printers, in the configuration's order."""
+    return [
+        PrinterInfo(cfg.name, cfg.uri, cfg.reader, cfg.simulated) for cfg in station.config.printers
+    ]
+
+
+@operation("printer.read")
+def status(station: Station, actor: Actor, name: str | None = None) -> list[PrinterState]:
+    """The status of printer ``name`` (every printer when None); a printer that cannot be
+    reached says why instead of failing the others."""
+    from printstation.drivers.printer import printer_status
+
+    configs = [station.printer_config(name)] if name else list(station.config.printers)
+    return [
+        PrinterState(**printer_status(cfg, state_dir=station.config.sim_dir).as_json())
+        for cfg in configs
+    ]
+
+
+@operation("printer.operate")
+def simulate(station: Station, actor: Actor, name: str, actions: dict[str, Any]) -> Simulated:
+    """Act on simulated printer ``name`` as an operator at the machine would.
+
+    ``actions``: open_cover, close_cover, clear_jam, replace_ribbon, load (a number of
+    blanks), serials, insert, empty_output, empty_reject, clean, unplug, plug, faults
+    (rules such as ``card next, step Db;c: jam``; see ``fault_names``). Refused for a
+    real printer. What was done is an audit event.
+    """
+    from printstation.drivers.backends import backend_for
+    from printstation.ledger import audit
+
+    cfg = station.printer_config(name)
+    done = backend_for(cfg).operate(cfg, state_dir=station.config.sim_dir, actions=actions)
+    if done is None:
+        raise ConfigError(
+            f"printer {name} is a real printer: 'printer sim' acts only on simulated "
+            "printers (the training and test ones)",
+            where=f"printer {name}",
+        )
+    if done:
+        with transaction(station) as s:
+            audit.record(s, actor.name, "printer.simulated", f"printer {name}", done=done)
+    return Simulated(printer=name, simulated=True, done=done)
+
+
+def fault_names() -> list[str]:
+    """The faults a simulated printer can be given (``printer sim --fault``), as its
+    backend names them; empty if the simulator is not installed.
+
+    Not an operation: it reads no station and changes nothing (the command's help
+    shows it).
+    """
+    from printstation.config import PrinterConfig
+    from printstation.drivers.backends import backend_for
+
+    try:
+        backend = backend_for(PrinterConfig(name="-", uri=f"{SIMULATED_SCHEME}:", reader=""))
+    except ConfigError:
+        return []
+    names = getattr(backend, "fault_names", None)
+    return list(names()) if callable(names) else []
