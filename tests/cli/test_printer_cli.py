@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -83,3 +85,52 @@ def test_unknown_printer_is_a_config_error(config: str) -> None:
     result = CliRunner().invoke(main, ["--config", config, "printer", "status", "P9", "--json"])
     assert result.exit_code == 2
     assert json.loads(result.stdout)["error"]["code"] == "config"
+
+
+def test_sim_help_lists_the_fault_names(config: str) -> None:
+    result = CliRunner().invoke(main, ["--config", config, "printer", "sim", "--help"])
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "Faults: cover_open, disconnect, double_feed, jam, misfeed, ribbon_end" in text
+    assert "chip corrupt, chip slow, chip torn, chip write_error" in text
+
+
+def test_an_unknown_fault_is_refused_with_the_names_and_nothing_is_done(config: str) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["--config", config, "printer", "sim", "P1", "--open-cover", "--fault", "card 2: melt"],
+    )
+    assert result.exit_code == 3, result.output
+    assert "unknown printer fault 'melt'" in result.output
+    assert "jam" in result.output and "chip corrupt" in result.output
+    as_json = CliRunner().invoke(
+        main, ["--config", config, "printer", "sim", "P1", "--fault", "card 2: melt", "--json"]
+    )
+    assert json.loads(as_json.stdout)["error"]["code"] == "input"
+    (row,) = run(config, "printer", "status", "P1", "--json")
+    assert row["state"] != "cover_open"  # the bad rule was found before any action
+
+
+def test_sim_refuses_a_real_printer(tmp_path: Path) -> None:
+    from printstation.config import write_config
+    from printstation.tools.demo import station_table
+
+    config = init_station(tmp_path, printers=1)
+    table = station_table(tmp_path, 1)
+    table["printers"].append({"name": "USB1", "uri": "usb:0f49:0a00", "reader": "R"})
+    write_config(config, table)
+    result = CliRunner().invoke(
+        main, ["--config", str(config), "printer", "sim", "USB1", "--open-cover", "--json"]
+    )
+    assert result.exit_code == 2
+    error = json.loads(result.stdout)["error"]
+    assert error["code"] == "config" and "real printer" in error["message"]
+
+
+def test_the_printer_commands_do_not_load_the_simulator() -> None:
+    code = (
+        "import sys, printstation.cli.printer; "
+        "print(sorted(m for m in sys.modules if m.startswith('printstation.sim')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

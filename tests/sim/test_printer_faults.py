@@ -58,3 +58,36 @@ def test_chip_faults_are_found_by_card_and_by_serial() -> None:
     plan.card_fed(3, "CHIP0003")
     assert plan.chip_fault_for("CHIP0003") == "corrupt"
     assert plan.chip_fault_for("CHIP0004") is None
+
+
+def test_fault_names_are_the_printers_then_the_chips() -> None:
+    from printstation.sim.printer.faults import fault_names
+
+    assert fault_names() == [
+        "cover_open",
+        "disconnect",
+        "double_feed",
+        "jam",
+        "misfeed",
+        "ribbon_end",
+        "chip corrupt",
+        "chip slow",
+        "chip torn",
+        "chip write_error",
+    ]
+
+
+@pytest.mark.parametrize("text", ["card 3: melt", "card 3: chip jam", "card three: jam"])
+def test_a_bad_rule_lists_every_fault_name(text: str) -> None:
+    from printstation.sim.printer.faults import fault_names
+
+    with pytest.raises(ConfigError) as caught:
+        parse_rule(text)
+    assert f"the faults are {', '.join(fault_names())}" in caught.value.message
+
+
+def test_the_plugin_names_its_faults_to_the_station() -> None:
+    from printstation.operations.printers import fault_names
+    from printstation.sim.printer.faults import fault_names as sim_names
+
+    assert fault_names() == sim_names()
