@@ -23,9 +23,10 @@ def progress_events(progress: Progress, task: Any) -> Callable[..., None]:
             progress.console.print(
                 f"  {printer}: issued {detail['serial']} for NIK {detail['nik']}"
             )
-        elif kind in ("spoiled", "security", "failed", "unresolved", "paused"):
+        elif kind in ("spoiled", "security", "failed", "unresolved", "paused", "stopped"):
             text = detail.get("message") or f"{detail.get('serial')}: {detail.get('cause')}"
-            progress.console.print(f"  [yellow]{printer}: {kind}[/] job {job_id}: {text}")
+            job = f" job {job_id}" if job_id is not None else ""
+            progress.console.print(f"  [yellow]{printer}: {kind}[/]{job}: {text}")
 
     return on_event
 
