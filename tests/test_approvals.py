@@ -111,3 +111,31 @@ def test_reprint_is_held_until_approved_and_retires_the_earlier_card(db: Databas
         s.commit()
         cards = {c.serial: (c.status, c.replaced_by) for c in s.query(IssuedCard).all()}
     assert cards == {"S000001": ("replaced", "S000002"), "S000002": ("valid", None)}
+
+
+def test_a_decision_is_left_to_the_callers_transaction(db: Database) -> None:
+    """decide commits nothing itself (it used to): the operation's one transaction does."""
+    with db.session() as s:
+        job = add_job(s, 1)
+        reprint = add_job(s, 2, state="held")
+        s.add(Approval(kind="reprint", job_id=reprint.id, reason="lost", requested_by="ani"))
+        s.commit()
+        priority = approvals.request_priority(s, job.id, "cpns", "ani")
+        s.commit()
+        held = s.execute(select(Approval).where(Approval.job_id == reprint.id)).scalar_one()
+        approvals.decide(s, priority.id, "budi", approve=True)
+        approvals.decide(s, held.id, "budi", approve=True)
+        assert s.get(Job, reprint.id).state == "queued"
+        s.rollback()
+        assert [a.status for a in s.query(Approval).order_by(Approval.id)] == ["pending"] * 2
+        assert (s.get(Job, job.id).priority_rank, s.get(Job, reprint.id).state) == (1, "held")
+
+
+def test_a_self_decision_is_refused_without_touching_the_request(db: Database) -> None:
+    with db.session() as s:
+        job = add_job(s, 1)
+        request = approvals.request_priority(s, job.id, "cpns", "budi")
+        s.commit()
+        with pytest.raises(approvals.OwnRequest, match="another supervisor must decide it"):
+            approvals.decide(s, request.id, "budi", approve=False)
+        assert s.get(Approval, request.id).status == "pending"

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from printstation.errors import InputError, JobError, PermissionDenied
-from printstation.jobs.machine import JobFlow
+from printstation.jobs.machine import TERMINAL, JobFlow
 from printstation.ledger import audit
 from printstation.storage.models import Approval, IssuedCard, Job, utcnow
 
@@ -66,27 +66,39 @@ def request_priority(
     return approval
 
 
+class OwnRequest(PermissionDenied):
+    """A supervisor tried to decide a request they made themselves."""
+
+    code = "own_request"
+
+
 def decide(
     session: Session, approval_id: int, actor: str, *, approve: bool, note: str | None = None
 ) -> Approval:
-    """A supervisor's decision; never the requester's own."""
+    """A supervisor's decision; never the requester's own (``OwnRequest``).
+
+    Runs in the caller's transaction: nothing is committed here. The caller records the
+    audit event of a refused self-decision in a transaction of its own.
+    """
     approval = session.get(Approval, approval_id, with_for_update=True)
     if approval is None:
-        raise InputError(f"no request {approval_id}")
+        raise InputError(f"there is no request {approval_id}")
     if approval.status != "pending":
         raise JobError(
             f"request {approval_id} was already {approval.status} by {approval.decided_by}"
         )
     if approval.requested_by == actor:
-        audit.record(session, actor, "approval.self_refused", f"request {approval_id}")
-        session.commit()
-        raise PermissionDenied(
+        raise OwnRequest(
             f"{actor} asked for request {approval_id}: another supervisor must decide it",
             where=actor,
         )
+    job = _job(session, approval.job_id)
+    if job.state in TERMINAL:
+        raise JobError(
+            f"job {job.id} is already {job.state}: request {approval_id} no longer needs a decision"
+        )
     approval.status = "approved" if approve else "rejected"
     approval.decided_by, approval.decided_at, approval.decision_note = actor, utcnow(), note
-    job = _job(session, approval.job_id)
     if approve and approval.kind == "priority":
         job.priority_rank, job.deadline = 0, approval.deadline
     audit.record(
@@ -97,11 +109,10 @@ def decide(
         approval=approval.id,
         note=note,
     )
-    flow = JobFlow(job, session, actor)
     if approval.kind == "reprint" and job.state == "held":
-        flow.step("approve" if approve else "cancel", approval=approval.id)
-    else:
-        session.commit()
+        flow = JobFlow(job, session, actor)
+        flow.step("approve" if approve else "cancel", commit=False, approval=approval.id)
+    session.flush()
     return approval
 
 
@@ -162,5 +173,5 @@ def retire_previous_card(session: Session, job: Job, new_serial: str) -> IssuedC
 def _job(session: Session, job_id: int) -> Job:
     job = session.get(Job, job_id, with_for_update=True)
     if job is None:
-        raise InputError(f"no job {job_id}")
+        raise InputError(f"there is no job {job_id}")
     return job

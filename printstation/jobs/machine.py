@@ -52,8 +52,12 @@ TRANSITIONS: list[dict[str, object]] = [
     # Work that never touched the hardware goes back to the queue.
     {"trigger": "release", "source": ["claimed", "rendered", "retry"], "dest": "queued"},
     {"trigger": "interrupt", "source": sorted(HARDWARE), "dest": "unresolved"},
+    # An unresolved job leaves that state only by being settled (printstation.jobs.resolve):
+    # the card came out good, or its blank is spoiled or was never fed and it goes again.
     {"trigger": "resolve_issued", "source": "unresolved", "dest": "issued"},
-    {"trigger": "requeue", "source": ["unresolved", "failed"], "dest": "queued"},
+    {"trigger": "resolve_requeue", "source": "unresolved", "dest": "queued"},
+    # A supervisor gives a failed job another go (its blanks are all settled already).
+    {"trigger": "requeue", "source": "failed", "dest": "queued"},
     # A supervisor approved the reprint this job waits for.
     {"trigger": "approve", "source": "held", "dest": "queued"},
     {"trigger": "cancel", "source": ["held", "queued", "paused", "failed"], "dest": "cancelled"},

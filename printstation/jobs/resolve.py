@@ -4,9 +4,17 @@ A job is ``unresolved`` when the station stopped while its card was in a printer
 operator looks at the printer (its output hopper, reject box, the card path) and says:
 the card came out good (``issued``), it is spoiled (``spoiled``, with its cause), or no
 blank left the feeder (``none``). Nothing is guessed.
+
+An unresolved job leaves that state only this way: settled ``issued`` it is done, settled
+``spoiled`` or ``none`` it goes back to the queue (``resolve_requeue``). A job that has
+more than one blank whose fate is open (possible only in a database written before this
+rule held) is settled one blank at a time, each named by its serial; it stays unresolved
+until the last one is settled.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +29,17 @@ from printstation.storage.models import Blank, Job
 OUTCOMES = ("issued", "spoiled", "none")
 
 
+@dataclass
+class Settlement:
+    """What one settling did: the job, the blank it settled, the blanks still open."""
+
+    job: Job
+    outcome: str
+    serial: str | None
+    #: Serials of this job's blanks whose fate is still open (settle each of them too).
+    still_unknown: list[str] = field(default_factory=list)
+
+
 def resolve(
     session: Session,
     job_id: int,
@@ -30,19 +49,40 @@ def resolve(
     serial: str | None = None,
     cause: str = "print_failed",
     note: str | None = None,
+    commit: bool = True,
 ) -> Job:
+    """Settle job ``job_id`` (see ``settle``); returns the job."""
+    return settle(
+        session, job_id, outcome, actor, serial=serial, cause=cause, note=note, commit=commit
+    ).job
+
+
+def settle(
+    session: Session,
+    job_id: int,
+    outcome: str,
+    actor: str,
+    *,
+    serial: str | None = None,
+    cause: str = "print_failed",
+    note: str | None = None,
+    commit: bool = True,
+) -> Settlement:
+    """Record what came out of the printer for unresolved job ``job_id``.
+
+    ``commit=False`` leaves everything in the caller's transaction.
+    """
     if outcome not in OUTCOMES:
         raise InputError(f"outcome {outcome!r} is not one of {', '.join(OUTCOMES)}")
     if outcome == "spoiled" and cause not in SPOIL_CAUSES:
         raise InputError(f"cause {cause!r} is not one of {', '.join(SPOIL_CAUSES)}")
     job = session.get(Job, job_id, with_for_update=True)
     if job is None:
-        raise InputError(f"no job {job_id}")
+        raise InputError(f"there is no job {job_id}")
     if job.state != "unresolved":
         raise JobError(f"job {job_id} is {job.state}, not unresolved: nothing to settle")
     ledger = BlankLedger(session, actor)
-    blank = _blank_of(session, job, serial, ledger)
-    flow = JobFlow(job, session, actor)
+    blank, others = _blank_of(session, job, serial, outcome)
     audit.record(
         session,
         actor,
@@ -50,50 +90,92 @@ def resolve(
         f"job {job_id}",
         outcome=outcome,
         serial=blank.serial if blank else None,
-        cause=cause,
+        cause=cause if outcome == "spoiled" else None,
         note=note,
+        still_unknown=others or None,
     )
+    flow = JobFlow(job, session, actor)
     if outcome == "issued":
         if blank is None:
-            raise InputError(f"job {job_id}: give the serial of the card that came out (--serial)")
+            raise InputError(
+                f"job {job_id}: give the serial printed on the card that came out (--serial)"
+            )
         approvals.retire_previous_card(session, job, blank.serial)
         ledger.issue(blank.serial, job, job.printer or "-")
         job.serial = blank.serial
-        flow.step("resolve_issued", serial=blank.serial)
-    elif outcome == "spoiled":
+        flow.step("resolve_issued", commit=commit, serial=blank.serial)
+        return Settlement(job, outcome, blank.serial)
+    if outcome == "spoiled":
         if blank is None:
             raise InputError(f"job {job_id}: give the serial of the spoiled card (--serial)")
         ledger.spoil(blank.serial, cause, job=job, detail=note or "settled by the operator")
-        flow.step("requeue", serial=blank.serial, cause=cause)
+        settled: dict[str, object] = {"serial": blank.serial, "cause": cause}
     else:
         if blank is not None:
             ledger.unbind(blank.serial, job)
-        flow.step("requeue", reason="no blank was consumed")
-    return job
+        settled = {"reason": "no blank was consumed"}
+    if others:  # more blanks of this job are open: it stays unresolved until they are settled
+        session.flush()
+        if commit:
+            session.commit()
+        return Settlement(job, outcome, blank.serial if blank else None, others)
+    flow.step("resolve_requeue", commit=commit, **settled)
+    return Settlement(job, outcome, blank.serial if blank else None)
 
 
-def _blank_of(session: Session, job: Job, serial: str | None, ledger: BlankLedger) -> Blank | None:
-    """The job's blank: the one a crash left unknown, or the serial the operator read."""
-    unknown = session.execute(
-        select(Blank).where(Blank.job_id == job.id, Blank.state == "unknown")
-    ).scalar_one_or_none()
-    if unknown is not None:
-        if serial is not None and serial != unknown.serial:
+def _blank_of(
+    session: Session, job: Job, serial: str | None, outcome: str
+) -> tuple[Blank | None, list[str]]:
+    """The blank being settled (the one a crash left unknown, or the serial the operator
+    read) and the serials of the job's other blanks still unknown."""
+    unknown = list(
+        session.execute(
+            select(Blank)
+            .where(Blank.job_id == job.id, Blank.state == "unknown")
+            .order_by(Blank.serial)
+            .with_for_update()
+        ).scalars()
+    )
+    if len(unknown) == 1:
+        (only,) = unknown
+        if serial is not None and serial != only.serial:
             raise InputError(
-                f"job {job.id} had blank {unknown.serial} at the encoder, "
+                f"job {job.id} had blank {only.serial} at the encoder, "
                 f"not {serial}: check the serial printed on the card"
             )
-        return unknown
+        return only, []
+    if len(unknown) > 1:
+        serials = [b.serial for b in unknown]
+        listed = ", ".join(serials)
+        if serial is None:
+            raise InputError(
+                f"job {job.id} has {len(serials)} blanks whose fate is open ({listed}): "
+                "settle them one at a time, giving each one's serial (--serial)"
+            )
+        chosen = next((b for b in unknown if b.serial == serial), None)
+        if chosen is None:
+            raise InputError(
+                f"blank {serial} is not one of job {job.id}'s open blanks ({listed}): "
+                "check the serial printed on the card"
+            )
+        others = [s for s in serials if s != serial]
+        if outcome == "issued":
+            raise InputError(
+                f"job {job.id} still has other blanks whose fate is open "
+                f"({', '.join(others)}): settle them first (spoiled or none), "
+                "then the card that came out good"
+            )
+        return chosen, others
     if serial is None:
-        return None
+        return None, []
     blank = session.get(Blank, serial, with_for_update=True)
     if blank is None:
         raise InputError(f"blank {serial} is not in this station's stock")
     if blank.state != "loaded":
         raise InputError(
-            f"blank {serial} is {blank.state}: only a loaded blank can have been "
-            f"in printer {job.printer}"
+            f"blank {serial} is {blank.state}: only a blank loaded in a printer can have "
+            f"been in printer {job.printer}"
         )
     blank.state, blank.job_id = "unknown", job.id
     session.flush()
-    return blank
+    return blank, []
