@@ -58,6 +58,16 @@ CALLS: dict[str, Args] = {
     "audit.posting": a(),
     "audit.verify_chain": a(),
     "audit.log": a(1),
+    "jobs.list_jobs": a(),
+    "jobs.show_job": a(1),
+    "jobs.resolve": a(1, "none"),
+    "jobs.cancel": a(999, "a test of the roles"),
+    "jobs.requeue": a(1),
+    "jobs.resume": a(1),
+    "jobs.request_priority": a(999, "cpns"),
+    "jobs.request_reprint": a(NIK, "lost"),
+    "approvals.list_pending": a(),
+    "approvals.decide": a(999, True),
 }
 
 
