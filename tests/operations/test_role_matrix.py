@@ -68,6 +68,10 @@ CALLS: dict[str, Args] = {
     "jobs.request_reprint": a(NIK, "lost"),
     "approvals.list_pending": a(),
     "approvals.decide": a(999, True),
+    "batch.run": a(["NOPE"]),  # an unknown printer: refused before anything runs
+    "printers.list_printers": a(),
+    "printers.status": a("P1"),
+    "printers.simulate": a("P1", {}),
 }
 
 
