@@ -5,6 +5,10 @@ Where it comes from, first found wins: ``--config FILE``, ``$PRINTSTATION_CONFIG
 ``$PRINTSTATION_DATABASE_URL``. Relative paths in the file (a SQLite database, the
 simulator's state folder, the card template) are relative to the file's own folder, so
 a station folder can be moved or pointed at from anywhere.
+
+The product's own data (printer profiles, the card-front template, the region table)
+ships inside the package and is read with ``importlib.resources`` by the module that
+uses it; a station names its own card template only when it has one.
 """
 
 from __future__ import annotations
@@ -17,11 +21,10 @@ from typing import Any
 
 from printstation.errors import ConfigError
 
-#: The configuration folder shipped with the product (templates, region table, defaults).
-PRODUCT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 DEFAULT_CONFIG_PATH = Path("config/station.toml")
-DEFAULT_TEMPLATE = PRODUCT_CONFIG_DIR / "card-front.toml"
 VPCD_FIRST_PORT = 35963
+#: The longest station name: the database keeps it with every job and batch lease.
+NAME_MAX = 40
 PKI_KEYS = ("ca_cert", "signer_cert", "signer_key")
 
 
@@ -88,7 +91,8 @@ class StationConfig:
     home: Path
     office: OfficeConfig = field(default_factory=OfficeConfig)
     chip: ChipConfig = field(default_factory=ChipConfig)
-    template: Path = DEFAULT_TEMPLATE
+    #: The station's own card-front template; None: the product's (shipped in the package).
+    template: Path | None = None
     printers: tuple[PrinterConfig, ...] = ()
     source: Path | None = None
     pki: PkiConfig | None = None
@@ -161,18 +165,30 @@ def parse_config(data: dict[str, Any], *, base: Path, source: Path | None = None
             *((base / str(_require(pki, key, f"{where}: pki"))).resolve() for key in PKI_KEYS)
         )
     return StationConfig(
-        name=str(station.get("name", "STATION")),
+        name=check_station_name(str(station.get("name", "STATION")), where),
         database_url=_resolve_db_url(url, base),
         home=(base / station.get("home", ".")).resolve(),
         office=OfficeConfig(**{k: str(v) for k, v in office.items()}),
         chip=ChipConfig(
             profile=str(chip.get("profile", "ektp")), capacity=int(chip.get("capacity", 8192))
         ),
-        template=(base / template).resolve() if template else DEFAULT_TEMPLATE,
+        template=(base / template).resolve() if template else None,
         printers=tuple(printers),
         source=source,
         pki=pki_cfg,
     )
+
+
+def check_station_name(name: str, where: str = "configuration") -> str:
+    """The station's name as reports print it: not empty, at most NAME_MAX characters."""
+    name = name.strip()
+    if not name:
+        raise ConfigError("the station's name is empty", where=where)
+    if len(name) > NAME_MAX:
+        raise ConfigError(
+            f"the station's name {name!r} is longer than {NAME_MAX} characters", where=where
+        )
+    return name
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> StationConfig:

@@ -84,10 +84,13 @@ make_venv() {
     say "creating the virtual environment $VENV"
     python3 -m venv "$VENV"
   fi
+  # setuptools.command.bdist_wheel (setuptools >= 70.1): the wheel test builds the
+  # package's wheel offline, without build isolation.
   if ! "$VENV/bin/python" -c "import printstation, smartcard, usb, pytest" 2>/dev/null \
+     || ! "$VENV/bin/python" -c "import setuptools.command.bdist_wheel" 2>/dev/null \
      || [ pyproject.toml -nt "$VENV/.installed" ]; then
     say "installing printstation and its libraries"
-    "$VENV/bin/pip" install -q --upgrade pip
+    "$VENV/bin/pip" install -q --upgrade pip "setuptools>=70.1"
     "$VENV/bin/pip" install -q -e ".[dev]"
     touch "$VENV/.installed"
   fi

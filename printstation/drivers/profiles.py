@@ -1,4 +1,5 @@
-"""Printer profiles: what a model can do, as data (``config/printer-profiles.toml``).
+"""Printer profiles: what a model can do, as data (``printer-profiles.toml``, shipped in
+this package and read with ``importlib.resources``).
 
 A profile names the model's USB ids, the capacity of its feeder, output hopper and
 reject box, the ribbons it takes (and how many prints each gives), its encoder
@@ -11,13 +12,15 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from printstation.config import PRODUCT_CONFIG_DIR
 from printstation.errors import ConfigError
 
-PROFILES_PATH = PRODUCT_CONFIG_DIR / "printer-profiles.toml"
+#: The product's profiles, a file of this package.
+PROFILES_RESOURCE = "printer-profiles.toml"
 DEFAULT_PROFILE = "zenius-expert"
 #: The steps of one card whose timings make up a card's time (feed, encode, print, eject).
 CARD_STEPS = ("feed", "Sis", "Sr", "Db", "Db", "Db", "Db", "Db", "Se")
@@ -99,20 +102,36 @@ def parse_profiles(
     return {name: _profile(name, raw, where) for name, raw in tables.items()}
 
 
+def product_profiles() -> Traversable:
+    """The product's printer-profiles.toml, inside the installed package."""
+    return resources.files("printstation.drivers").joinpath(PROFILES_RESOURCE)
+
+
 def load_profiles(path: Path | None = None) -> dict[str, PrinterProfile]:
-    """Profiles by name, from ``path`` or the product's ``config/printer-profiles.toml``."""
-    return _load(Path(path or PROFILES_PATH).resolve())
+    """Profiles by name, from ``path`` or the product's own (shipped in the package)."""
+    if path is None:
+        return _load_product()
+    return _load(Path(path).resolve())
+
+
+@cache
+def _load_product() -> dict[str, PrinterProfile]:
+    return _read(product_profiles())
 
 
 @cache
 def _load(path: Path) -> dict[str, PrinterProfile]:
+    return _read(path)
+
+
+def _read(file: Path | Traversable) -> dict[str, PrinterProfile]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError("printer profiles not found", where=str(path)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc}", where=str(path)) from None
-    return parse_profiles(data, str(path))
+        raise ConfigError("printer profiles not found", where=str(file)) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"not valid TOML: {exc}", where=str(file)) from None
+    return parse_profiles(data, str(file))
 
 
 def get_profile(name: str = DEFAULT_PROFILE) -> PrinterProfile:

@@ -1,7 +1,8 @@
 """The region table: provinces, regencies/cities, districts and their villages.
 
 Codes are those of the NIK: province ``PP`` (2 digits), regency ``PPKK`` (4 digits),
-district ``PPKKCC`` (6 digits). The table ships as ``config/regions.toml``.
+district ``PPKKCC`` (6 digits). The table ships inside this package (``regions.toml``,
+read with ``importlib.resources``).
 """
 
 from __future__ import annotations
@@ -10,13 +11,15 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from printstation.config import PRODUCT_CONFIG_DIR
 from printstation.errors import ConfigError
 
-DEFAULT_REGIONS_PATH = PRODUCT_CONFIG_DIR / "regions.toml"
+#: The product's region table, a file of this package.
+REGIONS_RESOURCE = "regions.toml"
 
 
 @dataclass(frozen=True)
@@ -123,9 +126,14 @@ def parse_regions(data: dict[str, Any], *, where: str = "region table") -> Regio
     return Regions(provinces, regencies, districts)
 
 
+def product_regions() -> Traversable:
+    """The product's regions.toml, inside the installed package."""
+    return resources.files("printstation.intake").joinpath(REGIONS_RESOURCE)
+
+
 def load_regions(path: str | os.PathLike[str] | None = None) -> Regions:
     """Load the region table (the product's own when no path is given)."""
-    file = Path(path) if path is not None else DEFAULT_REGIONS_PATH
+    file: Path | Traversable = Path(path) if path is not None else product_regions()
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:

@@ -1,7 +1,9 @@
 """The card-front template: where every line, the photo and the signature go.
 
-Loaded from TOML (``config/card-front.toml``) into frozen dataclasses and checked
-once, so a bad template is a ConfigError at start-up, never a surprise mid-batch.
+Loaded from TOML into frozen dataclasses and checked once, so a bad template is a
+ConfigError at start-up, never a surprise mid-batch. The product's own template
+(``card-front.toml``) ships inside this package and is read with ``importlib.resources``;
+a station may name its own in ``[layout] template``.
 """
 
 from __future__ import annotations
@@ -9,11 +11,15 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from printstation.config import DEFAULT_TEMPLATE
 from printstation.errors import ConfigError
+
+#: The product's card-front template, a file of this package.
+TEMPLATE_RESOURCE = "card-front.toml"
 
 #: Every value the front shows, in the order of the card.
 FIELD_KEYS = (
@@ -329,9 +335,14 @@ def _check_geometry(t: Template) -> None:
             raise ConfigError(f"header line {line.text!r}: y {line.y} is outside the card")
 
 
+def product_template() -> Traversable:
+    """The product's card-front.toml, inside the installed package."""
+    return resources.files("printstation.layout").joinpath(TEMPLATE_RESOURCE)
+
+
 def load_template(path: str | os.PathLike[str] | None = None) -> Template:
     """Load and check a card-front template (the product's own when no path is given)."""
-    file = Path(path) if path is not None else DEFAULT_TEMPLATE
+    file: Path | Traversable = Path(path) if path is not None else product_template()
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:

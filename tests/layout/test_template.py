@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from printstation.config import DEFAULT_TEMPLATE
 from printstation.errors import ConfigError
-from printstation.layout.template import FIELD_KEYS, load_template, parse_template
+from printstation.layout.template import FIELD_KEYS, load_template, parse_template, product_template
 from printstation.layout.text import find_font, fit_text, load_font, measure, wrap_words
 
 FONT_DIR = (Path("/usr/share/fonts/truetype/dejavu"),)
@@ -16,7 +15,7 @@ FONT_DIR = (Path("/usr/share/fonts/truetype/dejavu"),)
 
 @pytest.fixture(scope="module")
 def raw() -> dict:
-    return tomllib.loads(DEFAULT_TEMPLATE.read_text(encoding="utf-8"))
+    return tomllib.loads(product_template().read_text(encoding="utf-8"))
 
 
 def test_product_template_loads(template):
