@@ -4,6 +4,10 @@
 to it. A command never opens a database session or moves a job itself: it signs the
 person in (``operations.users.sign_in``), calls one operation, and renders its result
 as text or, with ``--json``, as one JSON document on stdout.
+
+Start-up is kept short: ``main`` knows its commands from the table ``COMMANDS`` (the
+module that defines each one, and its one-line help) and imports a command's module
+only when that command runs, so ``printstation --help`` loads click and little else.
 """
 
 from __future__ import annotations
@@ -20,30 +24,63 @@ from dataclasses import asdict, is_dataclass
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
-from rich.console import Console
 
 from printstation.errors import EXIT_CODES, PrintStationError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from printstation.operations.base import Actor
     from printstation.station import Station
 
-console = Console(stderr=True)
+    #: The operator's messages, on stderr (made when first used: rich loads slowly).
+    console: Console
+
 F = TypeVar("F", bound=Callable[..., Any])
 
-COMMAND_MODULES = (
-    "audit",
-    "batch",
-    "bench",
-    "card",
-    "enrol",
-    "jobs",
-    "pki",
-    "printer",
-    "station",
-    "stock",
-    "users",
-)
+#: Every command of ``main``: the module of this package that defines it, and its
+#: one-line help as ``printstation --help`` lists it (the same as the command's own).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "approval": ("jobs", "Requests awaiting a supervisor: priority prints and reprints."),
+    "audit": ("audit", "Reports for the auditor and the hash-chained audit log."),
+    "batch": ("batch", "Print batches."),
+    "bench": ("bench", "Speed figures, printed and never asserted."),
+    "card": (
+        "card",
+        "Issued cards: verify one in a reader; put a virtual card back into a reader.",
+    ),
+    "demo": ("station", "Run the whole station on simulated hardware and SQLite."),
+    "enrol": ("enrol", "Approved enrolments: import bundles, make synthetic ones."),
+    "init": (
+        "station",
+        "Create an empty station (configuration, database, simulated printers and readers).",
+    ),
+    "job": (
+        "jobs",
+        "Print jobs: list, show, resolve, cancel, requeue, resume; priority and reprint.",
+    ),
+    "pki": ("pki", "Certificates of the station's document signer and its country CA."),
+    "printer": ("printer", "The station's card printers."),
+    "stock": ("stock", "Blank cards: receive, load, show, spoil; reserve and low-stock level."),
+    "user": ("users", "User accounts and their roles."),
+}
+COMMAND_MODULES = tuple(sorted({module for module, _ in COMMANDS.values()}))
+
+
+def _console() -> Console:
+    made = globals().get("console")
+    if made is None:
+        from rich.console import Console
+
+        made = globals()["console"] = Console(stderr=True)
+    return made
+
+
+def __getattr__(name: str) -> Any:
+    """``console`` is made on first use (``from printstation.cli import console``)."""
+    if name == "console":
+        return _console()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Context:
@@ -89,7 +126,7 @@ def fail(exc: PrintStationError, as_json: bool) -> NoReturn:
     """Report a station error (as JSON on stdout too with --json) and exit with its code."""
     if as_json:
         emit_json({"error": exc.as_dict()})
-    console.print(f"[bold red]error[/]: {exc}", highlight=False)
+    _console().print(f"[bold red]error[/]: {exc}", highlight=False)
     sys.exit(exc.exit_code)
 
 
@@ -148,7 +185,66 @@ def exit_codes_epilog() -> str:
     return f"\b\nExit codes:\n{rows}"
 
 
-@click.group(epilog=exit_codes_epilog())
+class LazyGroup(click.Group):
+    """A group that imports a command's module only when the command is wanted.
+
+    ``lazy`` maps each command's name to its module (relative to this package) and its
+    one-line help; the help listing uses that help without importing anything. Code
+    that reads ``commands`` itself (a test walking every command) gets them all loaded.
+    """
+
+    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]], **kwargs: Any) -> None:
+        self._commands: dict[str, click.Command] = {}
+        self.lazy = lazy
+        super().__init__(*args, **kwargs)
+
+    @property  # type: ignore[override]
+    def commands(self) -> dict[str, click.Command]:
+        register_commands()
+        return self._commands
+
+    @commands.setter
+    def commands(self, value: dict[str, click.Command]) -> None:
+        self._commands = dict(value)
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        name = name or cmd.name
+        if name is None:
+            raise TypeError("Command has no name.")
+        self._commands[name] = cmd
+
+    def _load(self, name: str) -> click.Command | None:
+        if name not in self._commands:
+            entry = self.lazy.get(name)
+            if entry is not None:
+                importlib.import_module(f"{__name__}.{entry[0]}")
+            else:
+                register_commands()  # a command some module adds beyond the table
+        return self._commands.get(name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.lazy) | set(self._commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self._load(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows: list[tuple[str, click.Command]] = []
+        for name in self.list_commands(ctx):
+            cmd = self._commands.get(name)
+            if cmd is None and name in self.lazy:
+                cmd = click.Command(name, help=self.lazy[name][1])
+            elif cmd is None:
+                cmd = self._load(name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd))
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, cmd.get_short_help_str(limit)) for name, cmd in rows])
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, epilog=exit_codes_epilog())
 @click.option(
     "--config",
     "config",
@@ -172,6 +268,3 @@ def register_commands() -> None:
     """Import every command module of this package; each attaches itself to ``main``."""
     for name in COMMAND_MODULES:
         importlib.import_module(f"{__name__}.{name}")
-
-
-register_commands()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import ast
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,6 +22,9 @@ from printstation.errors import ConfigError
 LOCK_WAIT_SECONDS = 60.0
 #: The first and longest pauses between tries for the write lock.
 LOCK_POLL_SECONDS = (0.0002, 0.004)
+#: The migrations (Alembic revisions) that build the schema.
+VERSIONS_DIR = Path(__file__).resolve().parent / "migrations" / "versions"
+_ASSIGNMENT = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE)
 
 
 def begin_immediate(dbapi_conn: sqlite3.Connection) -> None:
@@ -78,15 +85,50 @@ def make_engine(url: str) -> Engine:
     raise ConfigError(f"unsupported database URL {url!r}: use sqlite:///FILE or postgresql://...")
 
 
+@cache
+def head_revisions() -> frozenset[str]:
+    """The newest migration(s): read from the versions folder, without loading Alembic.
+
+    Each migration names its ``revision`` and the ``down_revision`` it follows; a head
+    is a revision no other one follows.
+    """
+    revisions: set[str] = set()
+    followed: set[str] = set()
+    for file in VERSIONS_DIR.glob("*.py"):
+        found = dict(_ASSIGNMENT.findall(file.read_text(encoding="utf-8")))
+        if "revision" not in found:
+            continue
+        revisions.add(str(ast.literal_eval(found["revision"])))
+        down = ast.literal_eval(found.get("down_revision", "None"))
+        if isinstance(down, str):
+            followed.add(down)
+        elif isinstance(down, tuple | list):
+            followed.update(str(d) for d in down)
+    return frozenset(revisions - followed)
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """Whether the database's recorded revision is the migrations' head (one query)."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return False
+        stored = {row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))}
+        conn.rollback()
+    return bool(stored) and stored == head_revisions()
+
+
 def create_schema(engine: Engine) -> None:
     """Bring the database to the current schema through the migrations.
 
-    On PostgreSQL an advisory lock keeps two stations starting together from migrating
-    the shared database at the same time.
+    A database already at the migrations' head is left alone without loading Alembic
+    (the usual case, on every command). On PostgreSQL an advisory lock keeps two
+    stations starting together from migrating the shared database at the same time.
     """
-    from printstation.storage.migrations import upgrade
-
     try:
+        if schema_is_current(engine):
+            return
+        from printstation.storage.migrations import upgrade
+
         if engine.dialect.name == "postgresql":
             with engine.connect() as conn:
                 conn.execute(text("SELECT pg_advisory_lock(5371)"))
