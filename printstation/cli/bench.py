@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import click
 
-from printstation.cli import emit_json, main
+from printstation.cli import emit_json, json_option, main
 
 
 @main.group(invoke_without_command=True)
@@ -31,7 +31,7 @@ from printstation.cli import emit_json, main
     envvar="PRINTSTATION_BENCH_PG_URL",
     help="PostgreSQL URL for --stations (or $PRINTSTATION_BENCH_PG_URL).",
 )
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 @click.pass_context
 def bench(
     ctx: click.Context,
@@ -42,7 +42,11 @@ def bench(
     database_url: str | None,
     as_json: bool,
 ) -> None:
-    """Print a batch on simulated printers in real time and report medians."""
+    """Speed figures, printed and never asserted.
+
+    With no subcommand: print a batch on simulated printers in real time and report
+    medians.
+    """
     if ctx.invoked_subcommand is not None:
         return
     from printstation.tools.bench import measure_batch, measure_claims
@@ -68,7 +72,7 @@ def _print(result: Mapping[str, object], as_json: bool) -> None:
 
 @bench.command("import")
 @click.option("--records", default=10_000, show_default=True, type=click.IntRange(1))
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 def bench_import(records: int, as_json: bool) -> None:
     """Import a synthetic bundle with photos: records per second, peak memory."""
     from printstation.tools.bench_import import measure_import
@@ -78,7 +82,7 @@ def bench_import(records: int, as_json: bool) -> None:
 
 @bench.command("driver")
 @click.option("--cards", default=30, show_default=True, type=click.IntRange(1))
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 def bench_driver(cards: int, as_json: bool) -> None:
     """The printer driver's bytes and host milliseconds per card (simulated printer)."""
     from printstation.tools.bench_driver import measure_driver
@@ -88,9 +92,29 @@ def bench_driver(cards: int, as_json: bool) -> None:
 
 @bench.command("chip")
 @click.option("--cards", default=20, show_default=True, type=click.IntRange(1))
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 def bench_chip(cards: int, as_json: bool) -> None:
     """Chip personalisation through pcscd: APDUs per card against the minimum, ms per card."""
     from printstation.tools.bench_chip import measure_chip
 
     _print(measure_chip(cards), as_json)
+
+
+@bench.command("cli")
+@click.option("--runs", default=20, show_default=True, type=click.IntRange(1, 1000))
+@json_option
+def bench_cli(runs: int, as_json: bool) -> None:
+    """The command line's start-up: median and p90 ms of --help, job list, stock show.
+
+    Each runs RUNS times as its own process against a demo station in a temporary
+    folder, beside ``python -c pass`` (the interpreter alone) and in ratio to it.
+    """
+    from printstation.tools.bench_cli import measure_cli
+
+    figures = measure_cli(runs)
+    if as_json:
+        emit_json(figures)
+        return
+    click.echo(f"{'command':28} {'median ms':>10} {'p90 ms':>8} {'ratio':>6}  ({runs} runs)")
+    for name, row in figures["commands"].items():
+        click.echo(f"{name:28} {row['median_ms']:>10} {row['p90_ms']:>8} {row['ratio']:>6}")

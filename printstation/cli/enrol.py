@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from printstation.cli import authorize, console, emit_json, main, pass_station, reporting
-from printstation.intake.enrolment import ImportReport
+from printstation.cli import acting, emit_json, json_option, main, reporting
+from printstation.errors import EXIT_CHECK_FAILED
+from printstation.operations import enrol as ops
+
+if TYPE_CHECKING:
+    from printstation.operations.base import Actor
+    from printstation.station import Station
 
 #: Rejections listed in the table; the rest are counted (all of them are in --json).
 TABLE_ROWS = 200
@@ -24,78 +27,94 @@ def enrol() -> None:
 
 @enrol.command("import")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.pass_context
-def import_command(ctx: click.Context, path: Path, as_json: bool) -> None:
+@json_option
+@acting
+def import_command(station: Station, actor: Actor, path: Path, as_json: bool) -> None:
     """Import the bundle at PATH (a folder or a .zip) and queue a card for each record.
 
-    Each line is accepted or rejected on its own; the exit status is 1 when any line
-    was rejected.
+    Each line is accepted or rejected on its own; a reprint is accepted and held until a
+    supervisor approves it. The exit status is 1 when any line was rejected.
     """
-    from printstation.intake.bundle import open_bundle
-    from printstation.intake.enrolment import import_bundle
-
-    with reporting(as_json):
-        station = pass_station(ctx)
-        actor = authorize(ctx, station, "enrol.import")
-        if as_json:
-            report = import_bundle(
-                station.db.session, path, station.regions, actor, template=station.template
-            )
-        else:
-            bundle = open_bundle(path)
-            try:
-                total = bundle.count_lines()
-            finally:
-                bundle.close()
-            with Progress(
-                TextColumn("[bold]importing"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=console,
-            ) as progress:
-                task = progress.add_task("lines", total=total)
-                report = import_bundle(
-                    station.db.session,
-                    path,
-                    station.regions,
-                    actor,
-                    template=station.template,
-                    progress=lambda number: progress.update(task, completed=number),
-                )
     if as_json:
-        emit_json(report.as_dict())
+        result = ops.import_bundle(station, actor, path)
+        emit_json(result)
     else:
-        print_report(report, path)
-    if report.rejected:
-        sys.exit(1)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        from printstation.cli import console
+
+        with Progress(
+            TextColumn("[bold]importing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
+            task = progress.add_task("lines", total=None)
+            result = ops.import_bundle(
+                station,
+                actor,
+                path,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+        print_result(result, path)
+    if result.rejected:
+        sys.exit(EXIT_CHECK_FAILED)
 
 
-def print_report(report: ImportReport, path: Path) -> None:
+def print_result(result: ops.ImportResult, path: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     out = Console()
-    if report.errors:
+    if result.errors:
         table = Table(title=f"Rejected lines of {path}")
         table.add_column("line", justify="right")
         table.add_column("field")
         table.add_column("reason")
-        for error in report.errors[:TABLE_ROWS]:
-            table.add_row(str(error["line"]), error["field"], error["reason"])
+        for error in result.errors[:TABLE_ROWS]:
+            table.add_row(str(error.line), error.field, error.reason)
         out.print(table)
-        if len(report.errors) > TABLE_ROWS:
+        if len(result.errors) > TABLE_ROWS:
             out.print(
-                f"... and {len(report.errors) - TABLE_ROWS} more rejections "
+                f"... and {len(result.errors) - TABLE_ROWS} more rejections "
                 "(all of them with --json)"
             )
+    if result.held:
+        table = Table(title="Held for a supervisor")
+        table.add_column("line", justify="right")
+        table.add_column("NIK")
+        table.add_column("job", justify="right")
+        table.add_column("why")
+        for held in result.held[:TABLE_ROWS]:
+            job = str(held.job) if held.job is not None else "-"
+            table.add_row(str(held.line), held.nik, job, held.why)
+        out.print(table)
+        if len(result.held) > TABLE_ROWS:
+            out.print(f"... and {len(result.held) - TABLE_ROWS} more (all of them with --json)")
     out.print(
-        f"accepted [bold green]{report.accepted}[/], rejected [bold red]{report.rejected}[/], "
-        f"already imported {report.duplicates}"
+        f"accepted [bold green]{result.accepted}[/], rejected [bold red]{result.rejected}[/], "
+        f"already imported {result.duplicates}",
+        highlight=False,
     )
-    if report.duplicates and not report.accepted and not report.rejected:
+    if result.held:
+        held = len(result.held)
+        which = "1 accepted record is a reprint" if held == 1 else f"{held} accepted are reprints"
+        out.print(
+            f"{which} held until a supervisor approves (see 'printstation approval list').",
+            highlight=False,
+        )
+    if result.duplicates and not result.accepted and not result.rejected:
         out.print("This bundle was imported before: nothing was added.")
-    elif report.duplicates:
-        out.print(f"{report.duplicates} records were imported before and were left as they are.")
-    if report.rejected:
+    elif result.duplicates:
+        out.print(f"{result.duplicates} records were imported before and were left as they are.")
+    if result.rejected:
         out.print("Rejected lines changed nothing; correct them at the source and import again.")
 
 
@@ -104,22 +123,14 @@ def print_report(report: ImportReport, path: Path) -> None:
 @click.option("--count", required=True, type=click.IntRange(1, 1_000_000))
 @click.option("--seed", default=1, show_default=True, type=int)
 @click.option("--zip", "as_zip", is_flag=True, help="Write OUT as a .zip instead of a folder.")
-def make_bundle(out: Path, count: int, seed: int, as_zip: bool) -> None:
+@json_option
+def make_bundle(out: Path, count: int, seed: int, as_zip: bool, as_json: bool) -> None:
     """Write a bundle of COUNT synthetic residents of Kota Kupang to OUT (for training)."""
-    from datetime import date
+    from printstation.tools.synthetic import write_synthetic_bundle
 
-    from printstation.intake.bundle import write_bundle, write_bundle_zip
-    from printstation.intake.regions import load_regions
-    from printstation.tools.synthetic import synthetic_entries
-
-    with reporting(False):
-        if out.exists() and (not out.is_dir() or any(out.iterdir())):
-            raise click.UsageError(f"{out} exists and is not an empty folder; choose a new name")
-        entries = synthetic_entries(count, seed, load_regions(), date.today())
-        if as_zip:
-            if out.suffix.lower() != ".zip":
-                out = out.with_suffix(".zip")
-            write_bundle_zip(out, entries)
-        else:
-            write_bundle(out, entries)
-    click.echo(f"bundle of {count} records written: {out}")
+    with reporting(as_json):
+        written = write_synthetic_bundle(out, count, seed, as_zip=as_zip)
+    if as_json:
+        emit_json({"bundle": str(written.resolve()), "records": count, "seed": seed})
+    else:
+        click.echo(f"bundle of {count} records written: {written}")

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from printstation.chip.pki import certificate_pem, load_certificate
-from printstation.cli import authorize, main, pass_station, reporting
-from printstation.errors import ConfigError
+from printstation.cli import acting, emit_json, json_option, main
+from printstation.operations import station as ops
+
+if TYPE_CHECKING:
+    from printstation.operations.base import Actor
+    from printstation.station import Station
 
 
 @main.group()
@@ -15,15 +20,15 @@ def pki() -> None:
 
 
 @pki.command()
-@click.pass_context
-def ca(ctx: click.Context) -> None:
-    """Print the country CA certificate (PEM) that verifies this station's chips."""
-    with reporting():
-        station = pass_station(ctx)
-        authorize(ctx, station, "station.read")
-        if station.config.pki is None:
-            raise ConfigError(
-                "no [pki] section: configure ca_cert, signer_cert and signer_key",
-                where=str(station.config.source),
-            )
-        click.echo(certificate_pem(load_certificate(station.config.pki.ca_cert)), nl=False)
+@json_option
+@acting
+def ca(station: Station, actor: Actor, as_json: bool) -> None:
+    """Print the country CA certificate (PEM) that verifies this station's chips.
+
+    With --json: the PEM with its subject, issuer, validity (office time) and SHA-256.
+    """
+    cert = ops.ca_certificate(station, actor)
+    if as_json:
+        emit_json(cert)
+    else:
+        click.echo(cert.pem, nl=False)

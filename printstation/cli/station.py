@@ -1,22 +1,27 @@
-"""Station-wide commands: the demo and creating an empty station."""
+"""Station-wide commands: the demo and creating an empty station.
+
+Both act before any station (or any account) exists, so they sign nobody in.
+"""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from printstation.cli import console, emit_json, fail, main, reporting
-from printstation.errors import PrintStationError
+from printstation.cli import emit_json, json_option, main, reporting
+from printstation.errors import EXIT_CHECK_FAILED
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from printstation.tools.demo import DemoResult
 
 
-def progress_events(progress: Progress, task: Any) -> Callable[..., None]:
+def progress_events(progress: Progress, task: TaskID) -> Callable[..., None]:
     def on_event(printer: str, kind: str, job_id: int | None, detail: dict[str, Any]) -> None:
         if kind == "issued":
             progress.advance(task)
@@ -48,7 +53,7 @@ def progress_events(progress: Progress, task: Any) -> Callable[..., None]:
     help="Leave a ready station (enrolments imported, blanks loaded) for 'batch run'.",
 )
 @click.option("--blanks", type=click.IntRange(0), help="Blanks to receive (default 2 x cards).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@json_option
 def demo(
     cards: int,
     printers: int,
@@ -58,7 +63,11 @@ def demo(
     blanks: int | None,
     as_json: bool,
 ) -> None:
-    """Run the whole station on simulated hardware and SQLite."""
+    """Run the whole station on simulated hardware and SQLite.
+
+    OUT may be a new folder or one the demo made before (made again from nothing); a
+    folder that holds any other station is refused.
+    """
     from printstation.tools.demo import prepare_demo, run_demo
 
     if prepare_only:
@@ -66,69 +75,101 @@ def demo(
             station = prepare_demo(
                 Path(out), cards, printers, blanks=blanks, chip_failures=fail_chip
             )
-            config = str(station.config.source)
+            config, name = str(station.config.source), station.config.name
             station.close()
         if as_json:
-            emit_json({"config": config, "cards": cards, "printers": printers})
+            emit_json({"config": config, "name": name, "cards": cards, "printers": printers})
         else:
             click.echo(f"station ready: printstation --config {config} batch run")
         return
 
-    try:
+    with reporting(as_json):
         if as_json:
-            result = run_demo(Path(out), cards, printers, chip_failures=fail_chip)
+            result = run_demo(Path(out), cards, printers, blanks=blanks, chip_failures=fail_chip)
         else:
-            with Progress(
-                TextColumn("[bold]printing"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=console,
-            ) as progress:
-                task = progress.add_task("cards", total=cards)
-                result = run_demo(
-                    Path(out),
-                    cards,
-                    printers,
-                    chip_failures=fail_chip,
-                    events=progress_events(progress, task),
-                )
-    except PrintStationError as exc:
-        fail(exc, as_json)
-        return
+            result = _run_with_progress(Path(out), cards, printers, blanks, fail_chip)
     if as_json:
         emit_json(result.as_json())
     else:
-        summary = Table(title=f"Demo station in {out}", show_header=False)
-        counts = result.counts
-        for label, value in [
-            ("cards issued", counts.issued),
-            ("blanks spoiled", counts.spoiled),
-            ("jobs unresolved", result.unresolved),
-            ("blanks received", counts.received),
-            ("blanks on hand", counts.on_hand),
-            ("ledger", "balanced" if counts.balanced else "[red]NOT BALANCED[/]"),
-            ("proof sheet", result.proof_pdf),
-            ("configuration", result.config),
-            ("time", f"{result.seconds:.1f} s"),
-        ]:
-            summary.add_row(label, str(value))
-        Console().print(summary)
+        _print_summary(result, out)
     if not result.counts.balanced:
-        sys.exit(1)
+        sys.exit(EXIT_CHECK_FAILED)
+
+
+def _run_with_progress(
+    out: Path, cards: int, printers: int, blanks: int | None, fail_chip: tuple[int, ...]
+) -> DemoResult:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from printstation.cli import console
+    from printstation.tools.demo import run_demo
+
+    with Progress(
+        TextColumn("[bold]printing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        task = progress.add_task("cards", total=cards)
+        return run_demo(
+            out,
+            cards,
+            printers,
+            blanks=blanks,
+            chip_failures=fail_chip,
+            events=progress_events(progress, task),
+        )
+
+
+def _print_summary(result: DemoResult, out: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    summary = Table(title=f"Demo station in {out}", show_header=False)
+    counts = result.counts
+    for label, value in [
+        ("cards issued", counts.issued),
+        ("blanks spoiled", counts.spoiled),
+        ("jobs unresolved", result.unresolved),
+        ("blanks received", counts.received),
+        ("blanks on hand", counts.on_hand),
+        ("ledger", "balanced" if counts.balanced else "[red]NOT BALANCED[/]"),
+        ("proof sheet", result.proof_pdf),
+        ("configuration", result.config),
+        ("time", f"{result.seconds:.1f} s"),
+    ]:
+        summary.add_row(label, str(value))
+    Console().print(summary)
 
 
 @main.command()
-@click.option("--out", required=True, type=click.Path(file_okay=False))
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A new folder for the station (one that holds a station is refused).",
+)
+@click.option(
+    "--name",
+    help="The station's name, as every report prints it (default: the folder's, in capitals).",
+)
 @click.option("--printers", default=1, show_default=True, type=click.IntRange(1, 8))
-def init(out: str, printers: int) -> None:
+@json_option
+def init(out: Path, name: str | None, printers: int, as_json: bool) -> None:
     """Create an empty station (configuration, database, simulated printers and readers)."""
-    from printstation.tools.demo import init_station
+    from printstation.tools.demo import create_station, default_name
 
-    try:
-        path = init_station(Path(out), printers)
-    except PrintStationError as exc:
-        fail(exc, False)
+    with reporting(as_json):
+        created = create_station(out, printers, name=name or default_name(out))
+    if as_json:
+        emit_json(created)
         return
-    click.echo(f"station created: {path}")
-    click.echo(f"use it with: printstation --config {path} ...")
+    click.echo(f"station {created.name} created: {created.config}")
+    click.echo(f"use it with: printstation --config {created.config} ...")

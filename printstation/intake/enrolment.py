@@ -47,7 +47,7 @@ from printstation.records import (
     EnrolmentMedia,
 )
 from printstation.storage.models import Enrolment, IssuedCard, Job
-from printstation.storage.rows import enrolment_row, load_card, new_job
+from printstation.storage.rows import REPRINT_REASONS, enrolment_row, load_card, new_job
 
 __all__ = [
     "TEXT_LIMITS",
@@ -79,6 +79,9 @@ class ImportReport:
     rejected: int = 0
     duplicates: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
+    #: Accepted reprints, whose job waits for a supervisor: line, enrolment id, NIK,
+    #: issue reason and the serial it replaces.
+    held: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -287,6 +290,16 @@ def import_bundle(
                 if added:
                     report.accepted += 1
                     pending += 1
+                    if checked.record.issue_reason in REPRINT_REASONS:
+                        report.held.append(
+                            {
+                                "line": line.number,
+                                "enrolment_id": checked.record.enrolment_id,
+                                "nik": checked.record.nik,
+                                "reason": checked.record.issue_reason,
+                                "replaces": checked.record.replaces_serial,
+                            }
+                        )
                 else:
                     report.duplicates += 1
             if pending >= batch:
@@ -300,7 +313,7 @@ def import_bundle(
             actor,
             "enrolment.import_bundle",
             bundle.name[-80:],
-            **report.as_dict() | {"errors": len(report.errors)},
+            **report.as_dict() | {"errors": len(report.errors), "held": len(report.held)},
         )
         session.commit()
     finally:

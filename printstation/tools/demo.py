@@ -17,7 +17,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from printstation.config import simulated_printers, write_config
+from printstation.config import check_station_name, load_config, simulated_printers, write_config
+from printstation.errors import ConfigError
 from printstation.intake.bundle import BundleEntry, write_bundle
 from printstation.intake.enrolment import import_bundle
 from printstation.intake.regions import load_regions
@@ -31,6 +32,10 @@ from printstation.storage.models import Enrolment, IssuedCard, Job
 from printstation.tools.synthetic import synthetic_residents
 
 DEMO_ACTOR = "demo"
+#: The demo station's name (a station made by ``init`` is named by the office).
+DEMO_NAME = "DEMO-KUPANG"
+#: The files that make a folder a station's.
+STATION_FILES = ("station.toml", "station.db")
 DEMO_SEED = 5371
 #: The first serial of the demo's lot of blanks: 14 digits, the last 6 a counter.
 DEMO_FIRST_SERIAL = "53712611000001"
@@ -40,20 +45,26 @@ def station_table(
     out: Path,
     printers: int,
     *,
-    name: str = "DEMO-KUPANG",
+    name: str = DEMO_NAME,
     faults: dict[str, list[str]] | None = None,
     time_scale: float = 0.0,
     card_seconds: float = 16.0,
     keep_images: bool = True,
+    demo: bool = False,
 ) -> dict[str, Any]:
+    """The configuration of a station of simulated printers; ``demo`` marks the demo's
+    own (a folder the demo may wipe and make again)."""
     tables = simulated_printers(printers)
     for table in tables:
         table["simulator"]["time_scale"] = time_scale
         table["simulator"]["card_seconds"] = card_seconds
         table["simulator"]["keep_images"] = keep_images
         table["simulator"]["faults"] = (faults or {}).get(table["name"], [])
+    station: dict[str, Any] = {"name": name, "database_url": "sqlite:///station.db"}
+    if demo:
+        station["demo"] = True
     return {
-        "station": {"name": name, "database_url": "sqlite:///station.db"},
+        "station": station,
         "office": {
             "province": "NUSA TENGGARA TIMUR",
             "regency": "KOTA KUPANG",
@@ -70,10 +81,41 @@ def station_table(
     }
 
 
+def station_files(out: Path) -> list[str]:
+    """The files in ``out`` that say a station lives there."""
+    return [name for name in STATION_FILES if (out / name).exists()]
+
+
+def made_by_demo(out: Path) -> bool:
+    """Whether the station in ``out`` is one the demo made (its configuration says so)."""
+    import tomllib
+
+    try:
+        data = tomllib.loads((out / "station.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    return data.get("station", {}).get("demo") is True
+
+
 def init_station(out: Path, printers: int = 1, *, fresh: bool = False, **options: Any) -> Path:
-    """Create a station folder: configuration, empty database, simulated hardware state."""
+    """Create a station folder: configuration, empty database, simulated hardware state.
+
+    A folder that already holds a station is refused (ConfigError naming it). With
+    ``fresh`` (the demo) a station the demo made there before is wiped and made again;
+    any other station is still refused.
+    """
+    found = station_files(out)
+    if found and not (fresh and made_by_demo(out)):
+        config = out / "station.toml"
+        use = f", or use that station with: printstation --config {config}"
+        raise ConfigError(
+            f"the folder {out} already holds a station ({', '.join(found)}): choose a new "
+            f"folder{use if config.exists() else ''}"
+        )
+    check_station_name(str(options.get("name", DEMO_NAME)), "the station's name")
     out.mkdir(parents=True, exist_ok=True)
     if fresh:
+        options["demo"] = True
         for stale in ("station.db", "station.db-wal", "station.db-shm"):
             (out / stale).unlink(missing_ok=True)
         for folder in ("sim", "bundle", "faces"):
@@ -88,6 +130,35 @@ def init_station(out: Path, printers: int = 1, *, fresh: bool = False, **options
     station.config.sim_dir.mkdir(parents=True, exist_ok=True)
     station.close()
     return config_path
+
+
+@dataclass(frozen=True)
+class StationCreated:
+    """A new, empty station: where its configuration is, and what it says."""
+
+    config: str
+    folder: str
+    name: str
+    database_url: str
+    printers: list[str]
+
+
+def create_station(out: Path, printers: int = 1, *, name: str) -> StationCreated:
+    """``printstation init``: a new station named ``name`` in a folder that holds none."""
+    config_path = init_station(out, printers, name=name.strip())
+    config = load_config(config_path)
+    return StationCreated(
+        config=str(config_path.resolve()),
+        folder=str(out.resolve()),
+        name=config.name,
+        database_url=config.database_url,
+        printers=[p.name for p in config.printers],
+    )
+
+
+def default_name(out: Path) -> str:
+    """A new station's name when the office gives none: its folder's, in capitals."""
+    return out.resolve().name.upper()
 
 
 @dataclass

@@ -15,6 +15,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
 
 from PIL import Image, ImageDraw
 
@@ -442,3 +443,23 @@ def synthetic_entries(
         round_ += 1
         if round_ > 9999:
             raise ValueError(f"cannot make {count} distinct residents from seed {seed}")
+
+
+def write_synthetic_bundle(out: Path, count: int, seed: int = 1, *, as_zip: bool = False) -> Path:
+    """Write a bundle of ``count`` synthetic residents to ``out`` (a folder, or a .zip).
+
+    Returns the path written (``out`` with a .zip suffix when ``as_zip``). Refuses
+    (InputError) to write over anything but an empty folder.
+    """
+    from printstation.errors import InputError
+    from printstation.intake.bundle import write_bundle, write_bundle_zip
+    from printstation.intake.regions import load_regions
+
+    if as_zip and out.suffix.lower() != ".zip":
+        out = out.with_suffix(".zip")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise InputError(f"{out} exists and is not an empty folder; choose a new name")
+    entries = synthetic_entries(count, seed, load_regions(), datetime.now(WITA).date())
+    if as_zip:
+        return write_bundle_zip(out, entries)
+    return write_bundle(out, entries)

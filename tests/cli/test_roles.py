@@ -63,7 +63,15 @@ COMMANDS: dict[str, tuple[list[str], str]] = {
     "audit log": (["--json"], "audit.read"),
 }
 #: Commands that act before any station exists, or only on the simulator's own folder.
-UNCHECKED = {"demo", "init", "enrol make-bundle", "bench chip", "bench driver", "bench import"}
+UNCHECKED = {
+    "demo",
+    "init",
+    "enrol make-bundle",
+    "bench chip",
+    "bench cli",
+    "bench driver",
+    "bench import",
+}
 
 
 def leaf_commands(group: click.Group, prefix: str = "") -> list[str]:

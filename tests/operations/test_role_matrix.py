@@ -12,6 +12,7 @@ import importlib
 import os
 import pkgutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -72,6 +73,10 @@ CALLS: dict[str, Args] = {
     "printers.list_printers": a(),
     "printers.status": a("P1"),
     "printers.simulate": a("P1", {}),
+    "cards.verify": a("NO SUCH READER"),
+    "cards.insert_target": a(),
+    "enrol.import_bundle": a(Path("/no/such/bundle")),
+    "station.ca_certificate": a(),
 }
 
 
