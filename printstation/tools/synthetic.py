@@ -458,7 +458,7 @@ def write_synthetic_bundle(out: Path, count: int, seed: int = 1, *, as_zip: bool
     if as_zip and out.suffix.lower() != ".zip":
         out = out.with_suffix(".zip")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise InputError(f"{out} exists and is not an empty folder; choose a new name")
+        raise InputError(f"{out} already exists; choose a new name")
     entries = synthetic_entries(count, seed, load_regions(), datetime.now(WITA).date())
     if as_zip:
         return write_bundle_zip(out, entries)

@@ -35,10 +35,22 @@ def test_import_json_reports_exact_counts_and_a_second_import_adds_nothing(
     bundle = make(tmp_path, "b", 5, "--seed", "4")
     code, output = run("--config", config, "enrol", "import", str(bundle), "--json")
     assert code == 0, output
-    assert json.loads(output) == {"accepted": 5, "rejected": 0, "duplicates": 0, "errors": []}
+    assert json.loads(output) == {
+        "accepted": 5,
+        "rejected": 0,
+        "duplicates": 0,
+        "held": [],
+        "errors": [],
+    }
     code, output = run("--config", config, "enrol", "import", str(bundle), "--json")
     assert code == 0
-    assert json.loads(output) == {"accepted": 0, "rejected": 0, "duplicates": 5, "errors": []}
+    assert json.loads(output) == {
+        "accepted": 0,
+        "rejected": 0,
+        "duplicates": 5,
+        "held": [],
+        "errors": [],
+    }
 
 
 def test_a_rejected_line_makes_the_exit_status_non_zero(config: str, tmp_path: Path) -> None:
@@ -51,7 +63,7 @@ def test_a_rejected_line_makes_the_exit_status_non_zero(config: str, tmp_path: P
     code, output = run("--config", config, "enrol", "import", str(bundle), "--json")
     assert code == 1
     report = json.loads(output)
-    assert set(report) == {"accepted", "rejected", "duplicates", "errors"}
+    assert set(report) == {"accepted", "rejected", "duplicates", "held", "errors"}
     assert (report["accepted"], report["rejected"], report["duplicates"]) == (2, 1, 0)
     assert report["errors"] == [
         {"line": 3, "field": "religion", "reason": report["errors"][0]["reason"]}
@@ -94,4 +106,49 @@ def test_an_auditor_may_not_import(config: str, tmp_path: Path) -> None:
 def test_make_bundle_refuses_to_overwrite(tmp_path: Path) -> None:
     make(tmp_path, "b", 1)
     code, output = run("enrol", "make-bundle", str(tmp_path / "b"), "--count", "1")
-    assert code != 0 and "exists" in output
+    assert code == 3 and "exists" in output
+    make(tmp_path, "z", 1, "--zip")
+    code, output = run("enrol", "make-bundle", str(tmp_path / "z"), "--count", "1", "--zip")
+    assert code == 3 and "z.zip" in output and "exists" in output
+
+
+def test_make_bundle_json_names_the_bundle(tmp_path: Path) -> None:
+    code, output = run("enrol", "make-bundle", str(tmp_path / "b"), "--count", "2", "--json")
+    assert code == 0, output
+    assert json.loads(output) == {"bundle": str(tmp_path / "b"), "records": 2, "seed": 1}
+
+
+def reprint_bundle(tmp_path: Path) -> tuple[Path, dict]:
+    """A bundle of three whose second line is a reprint of a lost card."""
+    bundle = make(tmp_path, "b", 3, "--seed", "7")
+    manifest = bundle / "enrolments.jsonl"
+    lines = manifest.read_text().splitlines()
+    reprint = json.loads(lines[1])
+    reprint |= {"issue_reason": "lost", "replaces_serial": "53712611000009"}
+    manifest.write_text("\n".join([lines[0], json.dumps(reprint), lines[2]]) + "\n")
+    return bundle, reprint
+
+
+def test_import_json_lists_the_reprint_held_for_a_supervisor(config: str, tmp_path: Path) -> None:
+    bundle, reprint = reprint_bundle(tmp_path)
+    code, output = run("--config", config, "enrol", "import", str(bundle), "--json")
+    assert code == 0, output
+    report = json.loads(output)
+    assert (report["accepted"], report["rejected"], report["duplicates"]) == (3, 0, 0)
+    [held] = report["held"]
+    assert held["line"] == 2
+    assert (held["enrolment_id"], held["nik"]) == (reprint["enrolment_id"], reprint["nik"])
+    assert (held["reason"], held["replaces"]) == ("lost", "53712611000009")
+    assert "supervisor" in held["why"] and "lost" in held["why"]
+    code, output = run("--config", config, "approval", "list", "--json")
+    assert code == 0, output
+    assert held["job"] in [r["job"] for r in json.loads(output)]
+
+
+def test_import_without_json_shows_the_held_lines(config: str, tmp_path: Path) -> None:
+    bundle, reprint = reprint_bundle(tmp_path)
+    code, output = run("--config", config, "enrol", "import", str(bundle))
+    assert code == 0, output
+    assert "Held for a supervisor" in output
+    assert reprint["nik"] in output
+    assert "1 accepted record is a reprint held until a supervisor approves" in output
