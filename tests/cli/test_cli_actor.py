@@ -107,3 +107,18 @@ def test_a_wrong_pin_exits_4_and_does_nothing(station_config: Path) -> None:
     result = _run(station_config, "budi", "000000", "stock", "reserve", "5")
     assert result.exit_code == 4, result.output
     assert _last(station_config, "auth.failed").actor == "budi"
+
+
+def test_no_command_opens_a_session_or_moves_a_job_itself() -> None:
+    """The import-linter contract keeps the CLI away from storage and the job machine's
+    modules; this catches the calls that need no import of them."""
+    import printstation.cli
+
+    folder = Path(printstation.cli.__file__).parent
+    offences = [
+        f"{path.name}:{n}: {line.strip()}"
+        for path in sorted(folder.glob("*.py"))
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if any(call in line for call in (".db.session(", ".db.transaction(", ".step(", "JobFlow"))
+    ]
+    assert offences == []
