@@ -21,6 +21,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
@@ -118,8 +119,15 @@ def to_json(value: Any) -> Any:
     return value
 
 
+def _json_default(value: Any) -> Any:
+    """Times and dates as ISO 8601 (with the office's offset), anything else as text."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
 def emit_json(data: Any) -> None:
-    click.echo(json.dumps(to_json(data), ensure_ascii=False, indent=None, default=str))
+    click.echo(json.dumps(to_json(data), ensure_ascii=False, indent=None, default=_json_default))
 
 
 def fail(exc: PrintStationError, as_json: bool) -> NoReturn:
