@@ -96,3 +96,94 @@ def test_demo_configuration_points_other_commands_at_its_station(
     assert station.config.database_url == f"sqlite:///{(out / 'station.db').resolve()}"
     assert [p.name for p in station.config.printers] == ["P1", "P2"]
     station.close()
+
+
+def _invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.output
+
+
+def test_init_refuses_a_folder_that_holds_a_station_and_leaves_it_as_it_is(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "kupang"
+    code, _, output = _invoke("init", "--out", str(folder), "--name", "KUPANG-01")
+    assert code == 0, output
+    config = folder / "station.toml"
+    renamed = config.read_text().replace('name = "KUPANG-01"', 'name = "KOTA KUPANG OEBOBO"')
+    config.write_text(renamed)
+    code, stdout, output = _invoke("init", "--out", str(folder), "--json")
+    assert code == 2
+    error = json.loads(stdout.splitlines()[0])["error"]
+    assert str(folder) in error["message"] and "already holds a station" in error["message"]
+    assert config.read_text() == renamed
+    config.unlink()  # a database alone is a station too
+    code, stdout, _ = _invoke("init", "--out", str(folder), "--json")
+    assert code == 2 and "(station.db)" in json.loads(stdout.splitlines()[0])["error"]["message"]
+
+
+def test_init_names_the_station_and_the_reports_print_that_name(tmp_path: Path) -> None:
+    from tests.reports.pdftext import pdf_text
+
+    folder = tmp_path / "oebobo"
+    code, stdout, output = _invoke("init", "--out", str(folder), "--name", "KUPANG-07", "--json")
+    assert code == 0, output
+    created = json.loads(stdout)
+    assert created["name"] == "KUPANG-07" and created["printers"] == ["P1"]
+    assert created["config"] == str((folder / "station.toml").resolve())
+    station = Station.open(created["config"])
+    assert station.config.name == "KUPANG-07"
+    station.close()
+    pdf = tmp_path / "posting.pdf"
+    code, _, output = _invoke(
+        "--config",
+        created["config"],
+        "--user",
+        "auditor",  # set-up mode: the role of that name, no PIN
+        "audit",
+        "posting",
+        "--format",
+        "pdf",
+        "--out",
+        str(pdf),
+    )
+    assert code == 0, output
+    text = pdf_text(pdf)
+    assert "KUPANG-07" in text and "DEMO-KUPANG" not in text
+
+
+def test_init_without_a_name_takes_the_folders(tmp_path: Path) -> None:
+    code, stdout, output = _invoke("init", "--out", str(tmp_path / "kupang-02"), "--json")
+    assert code == 0, output
+    assert json.loads(stdout)["name"] == "KUPANG-02"
+
+
+def test_init_refuses_a_name_too_long_for_the_records(tmp_path: Path) -> None:
+    code, stdout, _ = _invoke("init", "--out", str(tmp_path / "s"), "--name", "K" * 41, "--json")
+    assert code == 2
+    assert "longer than 40 characters" in json.loads(stdout.splitlines()[0])["error"]["message"]
+    assert not (tmp_path / "s").exists()
+
+
+def test_the_demo_remakes_its_own_station_but_no_other(tmp_path: Path) -> None:
+    demo = tmp_path / "demo"
+    for _ in range(2):
+        code, stdout, output = _invoke(
+            "demo", "--prepare-only", "--out", str(demo), "--cards", "2", "--json"
+        )
+        assert code == 0, output
+        assert json.loads(stdout) == {
+            "config": str((demo / "station.toml").resolve()),
+            "name": "DEMO-KUPANG",
+            "cards": 2,
+            "printers": 1,
+        }
+    office = tmp_path / "office"
+    assert _invoke("init", "--out", str(office), "--name", "KUPANG-01")[0] == 0
+    before = (office / "station.db").read_bytes()
+    code, stdout, _ = _invoke(
+        "demo", "--prepare-only", "--out", str(office), "--cards", "1", "--json"
+    )
+    assert code == 2
+    assert "already holds a station" in json.loads(stdout.splitlines()[0])["error"]["message"]
+    assert (office / "station.db").read_bytes() == before
