@@ -104,8 +104,8 @@ def print_result(result: ops.ImportResult, path: Path) -> None:
         highlight=False,
     )
     if result.held:
-        held = len(result.held)
-        which = "1 accepted record is a reprint" if held == 1 else f"{held} accepted are reprints"
+        count = len(result.held)
+        which = "1 accepted record is a reprint" if count == 1 else f"{count} accepted are reprints"
         out.print(
             f"{which} held until a supervisor approves (see 'printstation approval list').",
             highlight=False,
