@@ -171,23 +171,6 @@ def acting(fn: F) -> F:
     return command  # type: ignore[return-value]
 
 
-def pass_station(ctx: click.Context) -> Station:
-    """TRANSITIONAL (removed once every command uses ``acting``)."""
-    obj: Context = ctx.ensure_object(Context)
-    station = obj.station()
-    ctx.call_on_close(station.close)
-    return station
-
-
-def authorize(ctx: click.Context, station: Station, action: str) -> str:
-    """TRANSITIONAL (removed once every command uses ``acting``)."""
-    from printstation.operations.base import authorize as check
-
-    actor = ctx.ensure_object(Context).sign_in(station)
-    check(station, actor, action)
-    return actor.name
-
-
 def exit_codes_epilog() -> str:
     rows = "\n".join(f"  {code:>3}  {meaning}" for code, meaning in EXIT_CODES)
     return f"\b\nExit codes:\n{rows}"
