@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from printstation.storage.models import Enrolment, Job
+from printstation.config import write_config
+from printstation.operations.base import Actor
+from printstation.operations.users import sign_in
+from printstation.people.users import add_user
+from printstation.station import Station
+from printstation.storage.models import AuditEvent, Enrolment, Job
+from printstation.tools.demo import station_table
 
 
 def add_job(session: Session, n: int, *, nik: str | None = None, **fields: Any) -> Job:
@@ -34,3 +42,40 @@ def add_job(session: Session, n: int, *, nik: str | None = None, **fields: Any) 
     session.add(job)
     session.flush()
     return job
+
+
+PIN = "246813"
+#: The accounts of a test station: one person for each role.
+PEOPLE = {"budi": "supervisor", "ani": "operator", "citra": "auditor"}
+
+
+def station_with_people(database_url: str, folder: Path, *, pki: bool = False) -> Station:
+    """A station on ``database_url`` with one simulated printer, P1, and PEOPLE's accounts
+    (PIN ``PIN``); without the demo's PKI unless ``pki``."""
+    table = station_table(folder, 1)
+    if not pki:
+        del table["pki"]
+    table["station"]["database_url"] = database_url
+    config = folder / "station.toml"
+    write_config(config, table)
+    station = Station.open(str(config))
+    station.config.sim_dir.mkdir(parents=True, exist_ok=True)
+    with station.db.transaction() as s:
+        for name, role in PEOPLE.items():
+            add_user(s, name, role, PIN, by="setup")
+    return station
+
+
+def who(station: Station, name: str) -> Actor:
+    """``name`` signed in with the test PIN."""
+    return sign_in(station, name, PIN)
+
+
+def events(station: Station, action: str) -> list[AuditEvent]:
+    """The audit events of ``action``, oldest first."""
+    with station.db.session() as s:
+        return list(
+            s.execute(
+                select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+            ).scalars()
+        )

@@ -10,31 +10,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from printstation.config import write_config
 from printstation.errors import InputError, PermissionDenied
 from printstation.operations import enrol
 from printstation.operations.users import sign_in
-from printstation.people.users import add_user
 from printstation.station import Station
 from printstation.storage.models import Approval, AuditEvent, Enrolment, Job
-from printstation.tools.demo import station_table
 from printstation.tools.synthetic import write_synthetic_bundle
-
-PIN = "246813"
+from tests.factories import PIN, station_with_people
 
 
 @pytest.fixture
 def station(database_url: str, tmp_path: Path) -> Iterator[Station]:
-    table = station_table(tmp_path, 1)
-    del table["pki"]
-    table["station"]["database_url"] = database_url
-    config = tmp_path / "station.toml"
-    write_config(config, table)
-    opened = Station.open(str(config))
-    with opened.db.transaction() as s:
-        add_user(s, "budi", "supervisor", PIN, by="setup")
-        add_user(s, "ani", "operator", PIN, by="budi")
-        add_user(s, "citra", "auditor", PIN, by="budi")
+    opened = station_with_people(database_url, tmp_path)
     yield opened
     opened.close()
 

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from printstation.config import write_config
 from printstation.errors import InputError, JobError
 from printstation.jobs import approvals as domain_approvals
 from printstation.jobs import machine
@@ -26,14 +25,11 @@ from printstation.jobs.queue import settle_interrupted
 from printstation.ledger import stock as domain_stock
 from printstation.ledger.stock import BlankLedger, serial_range
 from printstation.operations import approvals, jobs
-from printstation.operations.base import Actor
-from printstation.operations.users import sign_in
 from printstation.people.users import add_user
 from printstation.station import Station
 from printstation.storage import rows
 from printstation.storage.models import (
     Approval,
-    AuditEvent,
     BatchLease,
     Blank,
     Enrolment,
@@ -41,10 +37,8 @@ from printstation.storage.models import (
     Job,
     utcnow,
 )
-from printstation.tools.demo import station_table
-from tests.factories import add_job
+from tests.factories import PIN, add_job, events, station_with_people, who
 
-PIN = "246813"
 NIK = "5371015708900002"
 
 
@@ -52,36 +46,15 @@ NIK = "5371015708900002"
 def station(database_url: str, tmp_path: Path) -> Iterator[Station]:
     """A station with one simulated printer, P1, ten blanks loaded into it, and accounts:
     ani (operator), budi and dewi (supervisors), citra (auditor)."""
-    table = station_table(tmp_path, 1)
-    del table["pki"]
-    table["station"]["database_url"] = database_url
-    config = tmp_path / "station.toml"
-    write_config(config, table)
-    opened = Station.open(str(config))
+    opened = station_with_people(database_url, tmp_path)
     with opened.db.transaction() as s:
-        add_user(s, "budi", "supervisor", PIN, by="setup")
         add_user(s, "dewi", "supervisor", PIN, by="budi")
-        add_user(s, "ani", "operator", PIN, by="budi")
-        add_user(s, "citra", "auditor", PIN, by="budi")
         ledger = BlankLedger(s, "ani")
         ledger.receive("S000001", 10, "L/1")
         s.flush()
         ledger.load("P1", serial_range("S000001", 10))
     yield opened
     opened.close()
-
-
-def who(station: Station, name: str) -> Actor:
-    return sign_in(station, name, PIN)
-
-
-def events(station: Station, action: str) -> list[AuditEvent]:
-    with station.db.session() as s:
-        return list(
-            s.execute(
-                select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-            ).scalars()
-        )
 
 
 def job_state(station: Station, job_id: int) -> str:

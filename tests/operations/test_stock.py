@@ -9,51 +9,21 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from printstation.config import write_config
 from printstation.errors import ConfigError, InputError, StockError, UnknownBlank
 from printstation.ledger.stock import BlankLedger
 from printstation.operations import stock
-from printstation.operations.base import Actor
-from printstation.operations.users import sign_in
-from printstation.people.users import add_user
 from printstation.sim.printer.ops import read_state
 from printstation.station import Station
-from printstation.storage.models import AuditEvent, Blank
-from printstation.tools.demo import station_table
-from tests.factories import add_job
-
-PIN = "246813"
+from printstation.storage.models import Blank
+from tests.factories import add_job, events, station_with_people, who
 
 
 @pytest.fixture
 def station(database_url: str, tmp_path: Path) -> Iterator[Station]:
     """A station with one simulated printer, P1, and an account for each role."""
-    table = station_table(tmp_path, 1)
-    del table["pki"]
-    table["station"]["database_url"] = database_url
-    config = tmp_path / "station.toml"
-    write_config(config, table)
-    opened = Station.open(str(config))
-    opened.config.sim_dir.mkdir(parents=True, exist_ok=True)
-    with opened.db.transaction() as s:
-        add_user(s, "budi", "supervisor", PIN, by="setup")
-        add_user(s, "ani", "operator", PIN, by="budi")
-        add_user(s, "citra", "auditor", PIN, by="budi")
+    opened = station_with_people(database_url, tmp_path)
     yield opened
     opened.close()
-
-
-def who(station: Station, name: str) -> Actor:
-    return sign_in(station, name, PIN)
-
-
-def events(station: Station, action: str) -> list[AuditEvent]:
-    with station.db.session() as s:
-        return list(
-            s.execute(
-                select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-            ).scalars()
-        )
 
 
 def states(station: Station) -> dict[str, str]:
