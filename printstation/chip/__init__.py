@@ -1,0 +1,1 @@
+"""The e-KTP chip: its files and TLV encoding, the security object, the station's PKI."""

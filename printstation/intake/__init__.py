@@ -1,0 +1,1 @@
+"""Approved enrolments coming in: bundles, field rules, media, NIK, regions, minutiae."""

@@ -1,0 +1,1 @@
+"""The blank ledger (one fate per serial) and the hash-chained audit log."""

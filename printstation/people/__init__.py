@@ -1,0 +1,1 @@
+"""The people who use the station: accounts, PINs, and the role table."""

@@ -1,0 +1,1 @@
+"""The database: models, states the schema checks, migrations, stored rows."""

@@ -1,0 +1,1 @@
+"""Tools around the station: the demo, synthetic residents, benchmarks."""

@@ -1,0 +1,1 @@
+"""A virtual e-KTP chip served to pcscd through vsmartcard-vpcd."""
