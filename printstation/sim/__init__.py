@@ -1,0 +1,1 @@
+"""Simulated hardware, a plugin the core never imports: printer/ and chip/."""
