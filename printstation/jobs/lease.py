@@ -12,6 +12,7 @@ its blank ``unknown`` — and nothing is printed. A live batch's jobs are never 
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import uuid
 from datetime import timedelta
@@ -24,6 +25,8 @@ from printstation.jobs.queue import settle_interrupted
 from printstation.storage.db import Database
 from printstation.storage.models import BatchLease, Job, utcnow
 
+#: This machine, as a lease names it.
+HOST = socket.gethostname()[:255]
 #: How often a live batch renews its lease (at most 5 s apart, with room for a slow commit).
 RENEW_SECONDS = 2.0
 #: A lease not renewed for this long belongs to a batch that is gone.
@@ -49,7 +52,12 @@ class Lease:
         with db.transaction() as session:
             session.add(
                 BatchLease(
-                    id=self.id, station=station, printers=",".join(printers)[:400], actor=actor
+                    id=self.id,
+                    station=station,
+                    printers=",".join(printers)[:400],
+                    actor=actor,
+                    host=HOST,
+                    pid=os.getpid(),
                 )
             )
         self._stop = threading.Event()
@@ -90,14 +98,27 @@ class Lease:
 
 
 def live_leases(session: Session) -> list[str]:
+    """The leases of batches still running: renewed lately, and, for a batch on this
+    machine, its process alive (a killed batch here is seen at once, not after the wait)."""
     cutoff = utcnow() - timedelta(seconds=stale_seconds())
-    return list(
-        session.execute(
-            select(BatchLease.id).where(
-                BatchLease.ended_at.is_(None), BatchLease.renewed_at >= cutoff
-            )
-        ).scalars()
-    )
+    rows = session.execute(
+        select(BatchLease.id, BatchLease.host, BatchLease.pid).where(
+            BatchLease.ended_at.is_(None), BatchLease.renewed_at >= cutoff
+        )
+    ).all()
+    return [lease for lease, host, pid in rows if host != HOST or _alive(pid)]
+
+
+def _alive(pid: int | None) -> bool:
+    if pid is None:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
 
 
 def recover_abandoned(session: Session, *, actor: str) -> list[int]:

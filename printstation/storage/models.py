@@ -106,6 +106,9 @@ class BatchLease(Base):
     station: Mapped[str] = mapped_column(String(40))
     printers: Mapped[str] = mapped_column(String(400))
     actor: Mapped[str] = mapped_column(String(40))
+    #: Where the batch runs: a killed batch on the same machine is seen at once.
+    host: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     renewed_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -65,3 +65,38 @@ def test_a_batch_that_renews_keeps_its_jobs_and_one_that_ended_lets_them_go(
     with db.transaction() as s:
         assert recover_abandoned(s, actor="citra") == [3]
     db.dispose()
+
+
+def test_a_killed_batch_on_this_machine_is_seen_at_once(database_url: str) -> None:
+    """Its lease is fresh, but its process is gone: no need to wait for the lease to age."""
+    import subprocess
+    import sys
+
+    db, _dead, _live = _station_with_jobs(database_url)
+    opened = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os, sys\n"
+            "from printstation.storage.db import Database\n"
+            "from printstation.jobs.lease import Lease\n"
+            "lease = Lease(Database(sys.argv[1]), station='S1', printers=['P1'], actor='ani',"
+            " renew=False)\n"
+            "print(lease.id, flush=True)\n"
+            "os._exit(9)  # killed: the lease is never closed\n",
+            database_url,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    gone = opened.stdout.strip()
+    assert opened.returncode == 9 and gone, opened.stderr
+    with db.transaction() as s:
+        s.execute(update(Job).where(Job.id == 4).values(lease_id=gone))
+    with db.transaction() as s:
+        assert 4 in recover_abandoned(s, actor="citra")
+    with db.session() as s:
+        assert s.get(Job, 3).state == "printing"  # the live batch (this process) keeps its job
+    db.dispose()

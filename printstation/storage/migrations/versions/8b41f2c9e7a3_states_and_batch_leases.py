@@ -25,6 +25,8 @@ def upgrade() -> None:
         sa.Column("station", sa.String(40), nullable=False),
         sa.Column("printers", sa.String(400), nullable=False),
         sa.Column("actor", sa.String(40), nullable=False),
+        sa.Column("host", sa.String(255), nullable=True),
+        sa.Column("pid", sa.Integer(), nullable=True),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("renewed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
