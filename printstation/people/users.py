@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
+import unicodedata
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,7 +24,7 @@ from printstation.people import roles
 from printstation.storage.models import User
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
-MIN_PIN_LENGTH = 4
+MIN_PIN_LENGTH = 6
 
 
 def hash_pin(pin: str) -> str:
@@ -46,17 +48,61 @@ def has_users(session: Session) -> bool:
     return bool(session.execute(select(func.count()).select_from(User)).scalar_one())
 
 
+#: Names an account may not take: they would read as a role or as the station itself.
+RESERVED_NAMES = frozenset(
+    {*roles.ROLES, "station", "system", "setup", "admin", "administrator", "root", "demo"}
+)
+_USER_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
+_PIN = re.compile(rf"[0-9]{{{MIN_PIN_LENGTH},12}}")
+#: Letters that look alike in a log or on a screen, folded to one (Cyrillic, Greek,
+#: I, l and 1; O and 0); names that fold to the same skeleton are one name to a reader.
+_LOOK_ALIKE = str.maketrans(
+    {
+        "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "ѕ": "s",
+        "і": "l", "ј": "j", "һ": "h", "ԁ": "d", "ӏ": "l", "ο": "o", "α": "a", "ρ": "p",
+        "ν": "v", "τ": "t", "κ": "k", "ι": "l", "i": "l", "0": "o", "1": "l",
+    }
+)  # fmt: skip
+
+
+def name_skeleton(name: str) -> str:
+    """What ``name`` looks like to a reader: case, width and look-alike letters folded."""
+    folded = unicodedata.normalize("NFKC", name).casefold().translate(_LOOK_ALIKE)
+    return folded.replace("rn", "m").replace("vv", "w")
+
+
+def check_user_name(session: Session, name: str) -> None:
+    """Refuse a name that is malformed, reserved, or reads as an existing account's."""
+    if not _USER_NAME.fullmatch(name):
+        raise InputError(
+            f"user name {name!r}: 2 to 40 lower-case ASCII letters, digits, '.', '-' or '_', "
+            "starting with a letter or digit"
+        )
+    if name in RESERVED_NAMES:
+        raise InputError(f"user name {name!r} is reserved: choose the person's own name")
+    skeleton = name_skeleton(name)
+    for existing in session.execute(select(User.name)).scalars():
+        if existing == name:
+            raise InputError(f"user {name} already exists")
+        if name_skeleton(existing) == skeleton:
+            raise InputError(
+                f"user name {name!r} reads the same as the existing account {existing!r}: "
+                "choose a name that cannot be mistaken for it"
+            )
+
+
+def check_pin(pin: str) -> None:
+    if not _PIN.fullmatch(pin):
+        raise InputError(f"a PIN is {MIN_PIN_LENGTH} to 12 digits 0-9")
+
+
 def add_user(session: Session, name: str, role: str, pin: str, *, by: str) -> User:
     if role not in roles.ROLES:
         raise InputError(f"role {role!r} is not one of {', '.join(roles.ROLES)}")
-    if not name or not name.replace(".", "").replace("-", "").replace("_", "").isalnum():
-        raise InputError(f"user name {name!r}: letters, digits, '.', '-' and '_' only")
-    if len(pin) < MIN_PIN_LENGTH or not pin.isdigit():
-        raise InputError(f"a PIN is at least {MIN_PIN_LENGTH} digits")
+    check_user_name(session, name)
+    check_pin(pin)
     if role != "supervisor" and not has_users(session):
         raise InputError("the first account must be a supervisor, who then adds the others")
-    if session.get(User, name) is not None:
-        raise InputError(f"user {name} already exists")
     user = User(name=name, role=role, pin_hash=hash_pin(pin), created_by=by)
     session.add(user)
     audit.record(session, by, "user.add", name, role=role)

@@ -224,10 +224,10 @@ def _signed_in_auditor(database_url: str, monkeypatch: pytest.MonkeyPatch) -> No
     """An account for citra (auditor); the CLI signs her in with her PIN."""
     db = Database(database_url)
     with db.transaction() as s:
-        add_user(s, "budi", "supervisor", "2468", by="setup")
-        add_user(s, "citra", "auditor", "1357", by="budi")
+        add_user(s, "budi", "supervisor", "246802", by="setup")
+        add_user(s, "citra", "auditor", "135702", by="budi")
     db.dispose()
-    monkeypatch.setenv("PRINTSTATION_PIN", "1357")
+    monkeypatch.setenv("PRINTSTATION_PIN", "135702")
 
 
 def test_a_count_short_of_the_ledger_is_a_discrepancy_not_a_balance(
