@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -191,6 +192,17 @@ def check_station_name(name: str, where: str = "configuration") -> str:
     return name
 
 
+def read_toml(file: Path | Traversable, what: str) -> dict[str, Any]:
+    """The TOML table in ``file`` (a path or a package resource); ``what`` names it in
+    the error when it is missing or not valid TOML."""
+    try:
+        return tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{what} not found", where=str(file)) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"not valid TOML: {exc}", where=str(file)) from None
+
+
 def load_config(path: str | os.PathLike[str] | None = None) -> StationConfig:
     """Load the station configuration from the first place that has one."""
     chosen = path or os.environ.get("PRINTSTATION_CONFIG") or DEFAULT_CONFIG_PATH
@@ -201,10 +213,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> StationConfig:
             "or create one with 'printstation init --out DIR'",
             where=str(file),
         )
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"not valid TOML: {exc}", where=str(file)) from exc
+    data = read_toml(file, "configuration file")
     return parse_config(data, base=file.resolve().parent, source=file.resolve())
 
 

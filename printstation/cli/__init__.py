@@ -30,6 +30,7 @@ from printstation.errors import EXIT_CODES, PrintStationError
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.progress import Progress
 
     from printstation.operations.base import Actor
     from printstation.station import Station
@@ -124,6 +125,25 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return str(value)
+
+
+def progress_bar(label: str = "{task.description}") -> Progress:
+    """The command line's progress bar on stderr: ``label``, bar, done/total, time."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    return Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=_console(),
+    )
 
 
 def emit_json(data: Any) -> None:

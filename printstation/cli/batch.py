@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from printstation.cli import acting, console, emit_json, json_option, main, to_json
+from printstation.cli import acting, emit_json, json_option, main, progress_bar, to_json
 from printstation.errors import EXIT_PRINTER_STOPPED
 from printstation.operations import batch as ops
 from printstation.reports.indonesian import as_local, zone_name
@@ -108,22 +108,9 @@ def _run_with_progress(
     limit: int | None,
     wait: bool,
 ) -> ops.BatchResult:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
 
     names = list(printers) or [p.name for p in station.config.printers]
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    ) as progress:
+    with progress_bar() as progress:
         overall = progress.add_task("[bold]batch", total=None)
         lines = {n: progress.add_task(f"  {n}: starting", total=None) for n in names}
         on_event = _progress_events(station, progress, overall, lines)

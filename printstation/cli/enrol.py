@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from printstation.cli import acting, emit_json, json_option, main, reporting
+from printstation.cli import acting, emit_json, json_option, main, progress_bar, reporting
 from printstation.errors import EXIT_CHECK_FAILED
 from printstation.operations import enrol as ops
 
@@ -39,23 +39,7 @@ def import_command(station: Station, actor: Actor, path: Path, as_json: bool) ->
         result = ops.import_bundle(station, actor, path)
         emit_json(result)
     else:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
-        from printstation.cli import console
-
-        with Progress(
-            TextColumn("[bold]importing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-        ) as progress:
+        with progress_bar("[bold]importing") as progress:
             task = progress.add_task("lines", total=None)
             result = ops.import_bundle(
                 station,

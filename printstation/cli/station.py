@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from printstation.cli import emit_json, json_option, main, reporting
+from printstation.cli import emit_json, json_option, main, progress_bar, reporting
 from printstation.errors import EXIT_CHECK_FAILED
 
 if TYPE_CHECKING:
@@ -99,24 +99,10 @@ def demo(
 def _run_with_progress(
     out: Path, cards: int, printers: int, blanks: int | None, fail_chip: tuple[int, ...]
 ) -> DemoResult:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
 
-    from printstation.cli import console
     from printstation.tools.demo import run_demo
 
-    with Progress(
-        TextColumn("[bold]printing"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    ) as progress:
+    with progress_bar("[bold]printing") as progress:
         task = progress.add_task("cards", total=cards)
         return run_demo(
             out,

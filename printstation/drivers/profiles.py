@@ -9,7 +9,6 @@ profile to turn raw readings into warnings; the simulated printer behaves like o
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -17,6 +16,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+from printstation.config import read_toml
 from printstation.errors import ConfigError
 
 #: The product's profiles, a file of this package.
@@ -125,13 +125,7 @@ def _load(path: Path) -> dict[str, PrinterProfile]:
 
 
 def _read(file: Path | Traversable) -> dict[str, PrinterProfile]:
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError("printer profiles not found", where=str(file)) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"not valid TOML: {exc}", where=str(file)) from None
-    return parse_profiles(data, str(file))
+    return parse_profiles(read_toml(file, "printer profiles"), str(file))
 
 
 def get_profile(name: str = DEFAULT_PROFILE) -> PrinterProfile:

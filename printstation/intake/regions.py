@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+from printstation.config import read_toml
 from printstation.errors import ConfigError
 
 #: The product's region table, a file of this package.
@@ -134,10 +134,5 @@ def product_regions() -> Traversable:
 def load_regions(path: str | os.PathLike[str] | None = None) -> Regions:
     """Load the region table (the product's own when no path is given)."""
     file: Path | Traversable = Path(path) if path is not None else product_regions()
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError("region table not found", where=str(file)) from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"not valid TOML: {exc}", where=str(file)) from exc
+    data = read_toml(file, "region table")
     return parse_regions(data, where=str(file))

@@ -9,13 +9,13 @@ a station may name its own in ``[layout] template``.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+from printstation.config import read_toml
 from printstation.errors import ConfigError
 
 #: The product's card-front template, a file of this package.
@@ -343,10 +343,5 @@ def product_template() -> Traversable:
 def load_template(path: str | os.PathLike[str] | None = None) -> Template:
     """Load and check a card-front template (the product's own when no path is given)."""
     file: Path | Traversable = Path(path) if path is not None else product_template()
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError("card template not found", where=str(file)) from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"not valid TOML: {exc}", where=str(file)) from exc
+    data = read_toml(file, "card template")
     return parse_template(data, source=str(file))
