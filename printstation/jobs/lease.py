@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from printstation.jobs.machine import ACTIVE
-from printstation.jobs.queue import settle_interrupted
+from printstation.jobs.queue import recover_unleased, settle_interrupted
 from printstation.storage.db import Database
 from printstation.storage.models import BatchLease, Job, utcnow
 
@@ -132,3 +132,12 @@ def recover_abandoned(session: Session, *, actor: str) -> list[int]:
         query = query.where(Job.lease_id.not_in(live))
     jobs = session.execute(query.order_by(Job.id).with_for_update()).scalars().all()
     return [job.id for job in jobs if settle_interrupted(session, job, actor)]
+
+
+def recover_for_batch(session: Session, *, station: str, actor: str) -> list[int]:
+    """What a batch starting at ``station`` takes back first: the jobs of batches that
+    are gone, and this station's jobs claimed before batches held leases. Returns those
+    made ``unresolved``; the caller commits."""
+    return recover_abandoned(session, actor=actor) + recover_unleased(
+        session, station=station, actor=actor
+    )

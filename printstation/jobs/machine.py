@@ -26,7 +26,7 @@ STATES = tuple(state.value for state in JobState)
 
 #: States in which a blank may be inside a printer (fed, at the encoder, printing).
 HARDWARE = frozenset({"feeding", "at_encoder", "encoded", "printing"})
-#: States a worker holds a job in; after a crash these are recovered (see queue.recover).
+#: States a worker holds a job in; after a crash these are recovered (see jobs.lease).
 ACTIVE = frozenset({"claimed", "rendered", "retry"}) | HARDWARE
 #: Waiting to be claimed by a worker.
 WAITING = frozenset({"queued"})

@@ -59,18 +59,6 @@ def waiting_count(session: Session) -> int:
     return len(session.execute(select(Job.id).where(Job.state.in_(sorted(WAITING)))).all())
 
 
-def recover(session: Session, *, station: str, actor: str) -> list[int]:
-    """Settle what a crash of this station left behind; returns the jobs made unresolved.
-
-    Jobs that never reached the hardware go back to the queue. Jobs caught in a hardware
-    state may have a blank in a printer: they become ``unresolved`` and their blank
-    ``unknown`` until an operator says what came out. Nothing is guessed.
-    """
-    unresolved = _settle_active(session, station, actor, unleased_only=False)
-    session.commit()
-    return unresolved
-
-
 def recover_unleased(session: Session, *, station: str, actor: str) -> list[int]:
     """Settle this station's active jobs that no batch lease holds (claimed before
     batches held leases); returns those made unresolved. The caller commits.
@@ -78,13 +66,9 @@ def recover_unleased(session: Session, *, station: str, actor: str) -> list[int]
     A job that carries a lease is left to ``printstation.jobs.lease.recover_abandoned``,
     which never touches the jobs of a batch that is still running.
     """
-    return _settle_active(session, station, actor, unleased_only=True)
-
-
-def _settle_active(session: Session, station: str, actor: str, *, unleased_only: bool) -> list[int]:
-    query = select(Job).where(Job.station == station, Job.state.in_(sorted(ACTIVE)))
-    if unleased_only:
-        query = query.where(Job.lease_id.is_(None))
+    query = select(Job).where(
+        Job.station == station, Job.state.in_(sorted(ACTIVE)), Job.lease_id.is_(None)
+    )
     jobs = session.execute(query.order_by(Job.id).with_for_update()).scalars().all()
     return [job.id for job in jobs if settle_interrupted(session, job, actor)]
 

@@ -53,11 +53,10 @@ from printstation.errors import (
     UnknownBlank,
 )
 from printstation.jobs import approvals
-from printstation.jobs.lease import Lease, recover_abandoned
+from printstation.jobs.lease import Lease, recover_for_batch
 from printstation.jobs.machine import ACTIVE, JobFlow
 from printstation.jobs.queue import (
     claim_next,
-    recover_unleased,
     settle_interrupted,
     waiting_count,
 )
@@ -683,8 +682,7 @@ def run_batch(
     renderer: Renderer | None = None
     try:
         with station.db.transaction() as session:
-            recovered = recover_abandoned(session, actor=actor)
-            recovered += recover_unleased(session, station=name, actor=actor)
+            recovered = recover_for_batch(session, station=name, actor=actor)
             waiting = waiting_count(session)
         for job_id in sorted(recovered):
             emit(

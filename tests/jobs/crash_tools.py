@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 from printstation.config import simulated_printers, write_config
 from printstation.intake.bundle import write_bundle
 from printstation.intake.enrolment import import_bundle
+from printstation.jobs.lease import recover_for_batch
 from printstation.jobs.machine import ACTIVE, HARDWARE
-from printstation.jobs.queue import recover
 from printstation.jobs.resolve import resolve
 from printstation.ledger.audit import verify_chain
 from printstation.ledger.stock import BlankLedger, serial_range
@@ -286,7 +286,8 @@ def settle(crash: CrashStation, caught: dict[int, tuple[str, int]]) -> Counter[s
     assert not places.path, f"the path still holds {places.path}"
     outcomes: Counter[str] = Counter()
     with crash.station.db.session() as s:
-        recover(s, station=crash.station.config.name, actor=OPERATOR)
+        recover_for_batch(s, station=crash.station.config.name, actor=OPERATOR)
+        s.commit()
         stuck = s.execute(select(Job.id, Job.state).where(Job.state.in_(sorted(ACTIVE)))).all()
         assert not stuck, f"jobs left in a worker's state after recovery: {stuck}"
         for job_id, (state, mark) in sorted(caught.items()):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from printstation.errors import JobError
 from printstation.jobs import machine
 from printstation.jobs.machine import JobFlow
-from printstation.jobs.queue import claim_next, recover
+from printstation.jobs.queue import claim_next, recover_unleased
 from printstation.ledger.stock import BlankLedger
 from printstation.storage.db import Database
 from printstation.storage.models import AuditEvent, Blank, Job
@@ -80,7 +80,8 @@ def test_recovery_releases_unstarted_and_surfaces_hardware_jobs(db: Database) ->
         ledger.identify("S000001", "P1", printing)
         printing.serial = "S000001"
         s.commit()
-        unresolved = recover(s, station="S", actor="op")
+        unresolved = recover_unleased(s, station="S", actor="op")
+        s.commit()
         assert unresolved == [printing.id]
         assert s.get(Job, rendered.id).state == "queued"
         assert s.get(Job, printing.id).state == "unresolved"
