@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import update
@@ -13,6 +13,11 @@ from printstation.storage.db import Database
 from printstation.storage.models import Blank
 
 from .conftest import WITA
+
+
+def office_today() -> date:
+    """Today in the office's zone (WITA is a day ahead of UTC from 16:00 UTC)."""
+    return datetime.now(WITA).date()
 
 MAY = date(2024, 5, 1)
 
@@ -84,7 +89,7 @@ def test_unknown_is_the_stock_of_open_fates_at_the_end(storied_db: Database) -> 
 
 def test_period_through_today_agrees_with_the_blanks_now(storied_db: Database) -> None:
     with storied_db.session() as s:
-        result = reconcile(s, WITA, may(1), date.today())
+        result = reconcile(s, WITA, may(1), office_today())
     assert result.balanced, result.problems
     assert (result.received, result.issued, result.spoiled_total, result.unknown) == (30, 10, 6, 1)
     assert result.opening_on_hand == 0 and result.closing_on_hand == 13
@@ -96,7 +101,7 @@ def test_a_blank_whose_state_disagrees_with_its_records_unbalances(
     with storied_db.transaction() as s:
         s.execute(update(Blank).where(Blank.serial == "S000009").values(state="on_hand"))
     with storied_db.session() as s:
-        now = reconcile(s, WITA, may(1), date.today())
+        now = reconcile(s, WITA, may(1), office_today())
         past = reconcile(s, WITA, may(2), may(4))
     assert not now.balanced
     assert any("closing on hand 13" in p for p in now.problems)
@@ -110,7 +115,7 @@ def test_reversed_period_is_refused(db: Database) -> None:
 
 def test_empty_station_reconciles_to_zero(db: Database) -> None:
     with db.session() as s:
-        result = reconcile(s, WITA, may(1), date.today())
+        result = reconcile(s, WITA, may(1), office_today())
     assert result.balanced
     assert result.as_json()["closing_on_hand"] == 0
     assert result.spoiled_serials == []
@@ -118,10 +123,10 @@ def test_empty_station_reconciles_to_zero(db: Database) -> None:
 
 def test_the_ledger_balancing_and_the_count_agreeing_are_two_facts(storied_db: Database) -> None:
     with storied_db.session() as s:
-        short = reconcile(s, WITA, may(1), date.today(), counted=11, explanation="dua hilang")
-        over = reconcile(s, WITA, may(1), date.today(), counted=15)
-        agreed = reconcile(s, WITA, may(1), date.today(), counted=13)
-        uncounted = reconcile(s, WITA, may(1), date.today())
+        short = reconcile(s, WITA, may(1), office_today(), counted=11, explanation="dua hilang")
+        over = reconcile(s, WITA, may(1), office_today(), counted=15)
+        agreed = reconcile(s, WITA, may(1), office_today(), counted=13)
+        uncounted = reconcile(s, WITA, may(1), office_today())
     assert short.balanced and over.balanced and agreed.balanced
     assert short.discrepancy is not None and over.discrepancy is not None
     assert (short.variance, short.discrepancy.direction) == (-2, "kurang")
