@@ -27,7 +27,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from printstation.storage.states import BlankState, JobState, check_in
+from printstation.storage.states import (
+    BlankState,
+    JobState,
+    WriteOffKind,
+    WriteOffStatus,
+    check_in,
+)
 
 
 def utcnow() -> datetime:
@@ -136,7 +142,7 @@ class Blank(Base):
 
     serial: Mapped[str] = mapped_column(String(40), primary_key=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
-    #: on_hand, loaded, in_use, issued, spoiled, unknown (see printstation.ledger.stock).
+    #: on_hand, loaded, in_use, issued, spoiled, unknown, pending (printstation.ledger.stock).
     state: Mapped[str] = mapped_column(String(12), default="on_hand", index=True)
     printer: Mapped[str | None] = mapped_column(String(40), nullable=True)
     job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"), nullable=True)
@@ -154,6 +160,57 @@ class Spoilage(Base):
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     by: Mapped[str] = mapped_column(String(40))
+    #: The destruction this card was presented at (None: awaiting destruction).
+    destruction_id: Mapped[int | None] = mapped_column(
+        ForeignKey("destructions.id"), nullable=True, index=True
+    )
+
+
+class WriteOff(Base):
+    """A request to write a blank off, which a second person confirms or rejects.
+
+    Whatever turns a blank into "not a card" without the printer saying so is asked for
+    here; the blank is ``pending`` until a supervisor who is not the requester (another
+    NIP: the database refuses the same one) decides.
+    """
+
+    __tablename__ = "writeoffs"
+    __table_args__ = (
+        CheckConstraint(check_in("kind", WriteOffKind), name="ck_writeoffs_kind"),
+        CheckConstraint(check_in("status", WriteOffStatus), name="ck_writeoffs_status"),
+        CheckConstraint(
+            "decided_by IS NULL OR (decided_by <> requested_by"
+            " AND (decided_nip IS NULL OR requested_nip IS NULL"
+            " OR decided_nip <> requested_nip))",
+            name="ck_writeoffs_not_self",
+        ),
+        CheckConstraint("(status = 'pending') = (decided_by IS NULL)", name="ck_writeoffs_decided"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    serial: Mapped[str] = mapped_column(ForeignKey("blanks.serial"), index=True)
+    #: The spoil cause the confirmed write-off records (``lost`` for a lost blank).
+    cause: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(12))
+    #: The blank's state when the request was made.
+    state_before: Mapped[str] = mapped_column(String(12))
+    printer: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"), nullable=True)
+    #: What the station knew of the card when asked: its job's last events, the printer.
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    requested_by: Mapped[str] = mapped_column(String(40))
+    requested_nip: Mapped[str | None] = mapped_column(String(18), nullable=True)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    decided_by: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    decided_nip: Mapped[str | None] = mapped_column(String(18), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    #: Whether the decider held the physical card (None: not decided yet).
+    card_in_hand: Mapped[bool | None] = mapped_column(nullable=True)
+    decision_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: A rejected request's blank state afterwards.
+    state_after: Mapped[str | None] = mapped_column(String(12), nullable=True)
 
 
 class IssuedCard(Base):
@@ -182,7 +239,13 @@ class IssuedCard(Base):
 
 
 class AuditEvent(Base):
-    """Append-only, hash-chained record of everything that changes the station."""
+    """Append-only, chained record of everything that changes the station.
+
+    ``hash`` is the event's MAC (HMAC-SHA256 with the key in the station's
+    ``keys/audit.key``, outside the database) over its fields and the previous event's
+    MAC; events numbered below the head's ``keyed_from`` were written before the station
+    had a key and carry a plain SHA-256 (see printstation.ledger.audit).
+    """
 
     __tablename__ = "audit_events"
 
@@ -205,12 +268,56 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_id: Mapped[int] = mapped_column(Integer, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
+    #: The first event carrying a keyed MAC (the events before it predate the key).
+    keyed_from: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    #: When the last checkpoint was taken (a new one is due a day later).
+    checkpoint_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=False), nullable=True
+    )
+
+
+class AuditCheckpoint(Base):
+    """The chain's head as it was at a moment, signed (see printstation.ledger.checkpoints).
+
+    Every checkpoint is also appended to the station's ``keys/checkpoints.jsonl``, outside
+    the database: the file is what ``audit verify`` trusts, these rows are a copy.
+    """
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=False))
+    station: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(String(120))
+    #: The head: the last event's number and MAC, and where keyed MACs begin.
+    event_id: Mapped[int] = mapped_column(Integer)
+    mac: Mapped[str] = mapped_column(String(64))
+    keyed_from: Mapped[int] = mapped_column(Integer)
+    #: ecdsa-sha256 or rsa-sha256 (the document signer), or hmac-sha256 (no [pki]).
+    method: Mapped[str] = mapped_column(String(20))
+    signature: Mapped[str] = mapped_column(Text)
 
 
 class User(Base):
-    """A person who uses the station; the PIN is stored only as a slow salted hash."""
+    """A person's account at the station; the PIN is stored only as a slow salted hash.
+
+    An account belongs to a person (full name, NIP): one active account per NIP, a
+    partial unique index, so four-eyes can compare people and not account names.
+    Accounts made before NIPs were recorded have none (``printstation doctor`` names
+    them) and cannot countersign.
+    """
 
     __tablename__ = "users"
+    __table_args__ = (
+        Index(
+            "uq_one_active_account_per_nip",
+            "nip",
+            unique=True,
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
+        CheckConstraint("nip IS NULL OR length(nip) = 18", name="ck_users_nip"),
+    )
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     role: Mapped[str] = mapped_column(String(12))
@@ -218,18 +325,32 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(40))
+    full_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    #: The person's 18-digit civil-servant number (NIP).
+    nip: Mapped[str | None] = mapped_column(String(18), nullable=True)
+    #: Wrong PINs in a row; the fifth locks the account until ``locked_until``.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    #: Set when a supervisor resets the PIN: nothing but changing it is allowed.
+    must_change_pin: Mapped[bool] = mapped_column(default=False)
+    last_login_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class Approval(Base):
     """A request a supervisor must decide: a priority print or a reprint.
 
-    The database refuses a decision by the person who asked (a check constraint).
+    The database refuses a decision by the person who asked (check constraints): by
+    their account name, and by their NIP (every decision records both people's NIPs).
     """
 
     __tablename__ = "approvals"
     __table_args__ = (
         CheckConstraint(
             "decided_by IS NULL OR decided_by <> requested_by", name="ck_approval_not_self"
+        ),
+        CheckConstraint(
+            "decided_nip IS NULL OR (requested_nip IS NOT NULL AND decided_nip <> requested_nip)",
+            name="ck_approval_not_same_person",
         ),
     )
 
@@ -247,6 +368,9 @@ class Approval(Base):
     decided_by: Mapped[str | None] = mapped_column(String(40), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(nullable=True)
     decision_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: The NIPs of the person who asked and the one who decided (they must differ).
+    requested_nip: Mapped[str | None] = mapped_column(String(18), nullable=True)
+    decided_nip: Mapped[str | None] = mapped_column(String(18), nullable=True)
 
 
 class Setting(Base):
@@ -258,3 +382,54 @@ class Setting(Base):
     value: Mapped[str] = mapped_column(String(200))
     updated_by: Mapped[str] = mapped_column(String(40))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class PrinterCounter(Base):
+    """A printer's cards-fed counter as the station first saw it (the baseline) and last read.
+
+    One row per printer and device (the printer's own serial number): a swapped printer
+    gets a row of its own. Cards fed since the baseline must equal the blanks the ledger
+    consumed through the printer since then (see printstation.ledger.counters).
+    """
+
+    __tablename__ = "printer_counters"
+    __table_args__ = (
+        Index("uq_printer_counters_device", "printer", "device_serial", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    printer: Mapped[str] = mapped_column(String(40), index=True)
+    #: The serial number the printer reports of itself ("" when it reports none).
+    device_serial: Mapped[str] = mapped_column(String(80))
+    baseline_fed: Mapped[int] = mapped_column(Integer)
+    #: Blanks the ledger had consumed through the printer at the baseline.
+    baseline_consumed: Mapped[int] = mapped_column(Integer)
+    #: The last audit event at the baseline: later security rejections count as fed.
+    baseline_event: Mapped[int] = mapped_column(Integer)
+    baseline_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_fed: Mapped[int] = mapped_column(Integer)
+    last_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The difference last recorded as a printer.discrepancy event (0: none open).
+    reported_difference: Mapped[int] = mapped_column(Integer, default=0)
+    #: False once another device answers under this printer's name.
+    current: Mapped[bool] = mapped_column(default=True)
+
+
+class Destruction(Base):
+    """Spoiled cards destroyed, as recorded by two people in front of the officials."""
+
+    __tablename__ = "destructions"
+    __table_args__ = (
+        CheckConstraint("witness <> recorded_by", name="ck_destruction_two_people"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_by: Mapped[str] = mapped_column(String(40))
+    recorded_by_nip: Mapped[str | None] = mapped_column(String(18), nullable=True)
+    witness: Mapped[str] = mapped_column(String(40))
+    witness_nip: Mapped[str | None] = mapped_column(String(18), nullable=True)
+    #: [{"name": ..., "nip": ...}]: the officials present.
+    officials: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    count: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)

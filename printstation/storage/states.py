@@ -37,6 +37,29 @@ class BlankState(StrEnum):
     ISSUED = "issued"
     SPOILED = "spoiled"
     UNKNOWN = "unknown"
+    #: A write-off was requested (spoiled by hand, settled spoiled or none, lost): the
+    #: blank waits for a second person's decision (see printstation.ledger.writeoffs).
+    PENDING = "pending"
+
+
+class WriteOffKind(StrEnum):
+    """What asked for a write-off (see printstation.ledger.writeoffs)."""
+
+    #: ``stock spoil``: a blank spoiled outside a print job.
+    SPOIL = "spoil"
+    #: ``stock lost``: a blank no one can find.
+    LOST = "lost"
+    #: ``job resolve --outcome spoiled``: an operator says the job's card is spoiled.
+    JOB_SPOILED = "job_spoiled"
+    #: ``job resolve --outcome none``: an operator says no card came out, though the
+    #: station read the blank's chip at the encoder.
+    JOB_NONE = "job_none"
+
+
+class WriteOffStatus(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
 
 
 def check_in(column: str, states: type[StrEnum]) -> str:
