@@ -47,6 +47,28 @@ def add_job(session: Session, n: int, *, nik: str | None = None, **fields: Any) 
 PIN = "246813"
 #: The accounts of a test station: one person for each role.
 PEOPLE = {"budi": "supervisor", "ani": "operator", "citra": "auditor"}
+#: Who holds each test account: full name and NIP (18 digits).
+PERSONS = {
+    "budi": ("Budi Santoso", "198001012005011001"),
+    "ani": ("Ani Wulandari", "199002022015022002"),
+    "citra": ("Citra Lestari", "198503032010032003"),
+    "dewi": ("Dewi Anggraini", "198704042012042004"),
+}
+
+
+def nip_for(name: str) -> str:
+    """A test NIP of 18 digits, the same for ``name`` every time (one person per name)."""
+    import hashlib
+
+    if name in PERSONS:
+        return PERSONS[name][1]
+    return "19" + str(int(hashlib.sha256(name.encode()).hexdigest(), 16))[:16]
+
+
+def person(name: str) -> dict[str, str]:
+    """``add_user``'s ``full_name`` and ``nip`` for the test account ``name``."""
+    full_name = PERSONS[name][0] if name in PERSONS else name.replace(".", " ").title()
+    return {"full_name": full_name, "nip": nip_for(name)}
 
 
 def station_with_people(database_url: str, folder: Path, *, pki: bool = False) -> Station:
@@ -56,13 +78,15 @@ def station_with_people(database_url: str, folder: Path, *, pki: bool = False) -
     if not pki:
         del table["pki"]
     table["station"]["database_url"] = database_url
+    #: The tests' serials (S000001, ...): 7 characters, prefix S.
+    table["stock"] = {"serial_digits": 7, "serial_prefix": "S"}
     config = folder / "station.toml"
     write_config(config, table)
     station = Station.open(str(config))
     station.config.sim_dir.mkdir(parents=True, exist_ok=True)
     with station.db.transaction() as s:
         for name, role in PEOPLE.items():
-            add_user(s, name, role, PIN, by="setup")
+            add_user(s, name, role, PIN, by="setup", **person(name))
     return station
 
 

@@ -11,15 +11,19 @@ from printstation.errors import JobError, PermissionDenied
 from printstation.jobs import approvals
 from printstation.jobs.queue import claim_next
 from printstation.ledger.stock import BlankLedger, set_setting
+from printstation.people.users import add_user
 from printstation.storage.db import Database
 from printstation.storage.models import Approval, IssuedCard, Job
-from tests.factories import add_job
+from tests.factories import PIN, add_job, person
 
 
 @pytest.fixture
 def db(database_url: str) -> Database:
     database = Database(database_url)
     database.create_schema()
+    with database.transaction() as s:  # four-eyes compares the people's NIPs
+        for name, role in (("budi", "supervisor"), ("ani", "operator"), ("dewi", "supervisor")):
+            add_user(s, name, role, PIN, by="setup", **person(name))
     yield database
     database.dispose()
 

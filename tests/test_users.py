@@ -7,6 +7,7 @@ import pytest
 from printstation.errors import InputError
 from printstation.people.users import add_user, name_skeleton
 from printstation.storage.db import Database
+from tests.factories import person
 
 
 @pytest.fixture
@@ -14,8 +15,8 @@ def db(database_url: str) -> Database:
     database = Database(database_url)
     database.create_schema()
     with database.transaction() as s:
-        add_user(s, "budi", "supervisor", "246813", by="setup")
-        add_user(s, "ani.l", "operator", "246813", by="budi")
+        add_user(s, "budi", "supervisor", "246813", by="setup", **person("budi"))
+        add_user(s, "ani.l", "operator", "246813", by="budi", **person("ani.l"))
     return database
 
 
@@ -23,7 +24,7 @@ def db(database_url: str) -> Database:
 def test_a_pin_is_six_to_twelve_ascii_digits(db: Database, pin: str) -> None:
     """Before, any str.isdigit() PIN of 4 was taken: Arabic-Indic and superscript digits too."""
     with pytest.raises(InputError, match="PIN is 6 to 12 digits"), db.transaction() as s:
-        add_user(s, "dewi", "operator", pin, by="budi")
+        add_user(s, "dewi", "operator", pin, by="budi", **person("dewi"))
 
 
 @pytest.mark.parametrize(
@@ -31,19 +32,19 @@ def test_a_pin_is_six_to_twelve_ascii_digits(db: Database, pin: str) -> None:
 )
 def test_a_user_name_is_lower_case_ascii(db: Database, name: str) -> None:
     with pytest.raises(InputError, match="lower-case ASCII"), db.transaction() as s:
-        add_user(s, name, "operator", "246813", by="budi")
+        add_user(s, name, "operator", "246813", by="budi", **person("dewi"))
 
 
 @pytest.mark.parametrize("name", ["supervisor", "operator", "auditor", "station", "system"])
 def test_reserved_names_are_refused(db: Database, name: str) -> None:
     with pytest.raises(InputError, match="reserved"), db.transaction() as s:
-        add_user(s, name, "operator", "246813", by="budi")
+        add_user(s, name, "operator", "246813", by="budi", **person("dewi"))
 
 
 @pytest.mark.parametrize("name", ["bud1", "ani.1", "anl.l"])
 def test_a_name_that_reads_as_an_existing_one_is_refused(db: Database, name: str) -> None:
     with pytest.raises(InputError, match="reads the same as"), db.transaction() as s:
-        add_user(s, name, "operator", "246813", by="budi")
+        add_user(s, name, "operator", "246813", by="budi", **person("dewi"))
 
 
 def test_look_alike_letters_fold_to_one_skeleton() -> None:

@@ -52,6 +52,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Issued cards: verify one in a reader; put a virtual card back into a reader.",
     ),
     "demo": ("station", "Run the whole station on simulated hardware and SQLite."),
+    "doctor": ("doctor", "Check the station is safe: file permissions, accounts, set-up."),
     "enrol": ("enrol", "Approved enrolments: import bundles, make synthetic ones."),
     "init": (
         "station",
@@ -63,8 +64,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "pki": ("pki", "Certificates of the station's document signer and its country CA."),
     "printer": ("printer", "The station's card printers."),
-    "stock": ("stock", "Blank cards: receive, load, show, spoil; reserve and low-stock level."),
-    "user": ("users", "User accounts and their roles."),
+    "stock": (
+        "stock",
+        "Blank cards: receive, load, show, spoil, lost, write-offs; reserve, low-stock level.",
+    ),
+    "user": ("users", "Accounts of people: add, list, disable, enable, unlock, PINs."),
 }
 COMMAND_MODULES = tuple(sorted({module for module, _ in COMMANDS.values()}))
 
@@ -89,6 +93,8 @@ class Context:
     def __init__(self, config: str | None = None, user: str = "operator") -> None:
         self.config = config
         self.user = user
+        #: The PIN the person signed in with (read once: ``user pin`` checks it again).
+        self.given_pin: str | None = None
 
     def station(self) -> Station:
         from printstation.station import Station
@@ -96,9 +102,10 @@ class Context:
         return Station.open(self.config)
 
     def pin(self) -> str | None:
-        pin = os.environ.get("PRINTSTATION_PIN")
+        """$PRINTSTATION_PIN, else on a terminal a prompt (the PIN is not echoed)."""
+        pin = os.environ.get("PRINTSTATION_PIN") or None
         if pin is None and sys.stdin.isatty():
-            pin = getpass.getpass(f"PIN for {self.user}: ")
+            pin = getpass.getpass(f"PIN for {self.user}: ").strip() or None
         return pin
 
     def sign_in(self, station: Station) -> Actor:
@@ -109,7 +116,10 @@ class Context:
     def _pin_once(self, station: Station) -> str | None:
         from printstation.operations.users import in_setup_mode
 
-        return None if in_setup_mode(station) else self.pin()
+        if in_setup_mode(station):
+            return None
+        self.given_pin = self.pin()
+        return self.given_pin
 
 
 def to_json(value: Any) -> Any:

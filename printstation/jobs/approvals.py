@@ -1,7 +1,9 @@
 """Decisions a supervisor makes: priority prints and reprints.
 
-An operator requests; a different supervisor approves or rejects (the database refuses a
-decision by the requester too). An approved priority moves its job to the front of the
+An operator requests; a supervisor who is another person approves or rejects: four-eyes
+compares people (their NIPs, ``people.users.same_person``), not account names, so a second
+account of the requester's own cannot decide; the database refuses a decision by the same
+account or the same NIP too. An approved priority moves its job to the front of the
 queue, earliest deadline first, and lets it use the blanks held in reserve. A reprint's
 job is held until approved; when the new card is issued the earlier one is recorded as
 replaced, so a NIK never has two valid cards.
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 from printstation.errors import InputError, JobError, PermissionDenied
 from printstation.jobs.machine import TERMINAL, JobFlow
 from printstation.ledger import audit
+from printstation.people import users
 from printstation.storage.models import Approval, IssuedCard, Job, utcnow
 
 PRIORITY_REASONS = ("cpns", "age17", "disaster", "suket", "other")
@@ -50,6 +53,7 @@ def request_priority(
         deadline=deadline,
         note=note,
         requested_by=actor,
+        requested_nip=users.nip_of(session, actor),
     )
     session.add(approval)
     session.flush()
@@ -67,7 +71,8 @@ def request_priority(
 
 
 class OwnRequest(PermissionDenied):
-    """A supervisor tried to decide a request they made themselves."""
+    """A supervisor tried to decide a request they made themselves (through this account
+    or another of the same person's), or cannot be told apart from the requester."""
 
     code = "own_request"
 
@@ -92,6 +97,22 @@ def decide(
             f"{actor} asked for request {approval_id}: another supervisor must decide it",
             where=actor,
         )
+    requested_nip = approval.requested_nip or users.nip_of(session, approval.requested_by)
+    decided_nip = users.nip_of(session, actor)
+    if decided_nip is None or requested_nip is None:
+        who = actor if decided_nip is None else approval.requested_by
+        raise OwnRequest(
+            f"{who} has no account with a NIP (set-up mode, or an account made before NIPs "
+            f"were recorded), so nobody can tell the two people of request {approval_id} "
+            "apart: a supervisor with a NIP must decide it, on a request by an account with one",
+            where=actor,
+        )
+    if requested_nip == decided_nip or users.same_person(session, approval.requested_by, actor):
+        raise OwnRequest(
+            f"{actor} and {approval.requested_by}, who asked for request {approval_id}, are "
+            f"one person (NIP {decided_nip}): another supervisor must decide it",
+            where=actor,
+        )
     job = _job(session, approval.job_id)
     if job.state in TERMINAL:
         raise JobError(
@@ -99,6 +120,7 @@ def decide(
         )
     approval.status = "approved" if approve else "rejected"
     approval.decided_by, approval.decided_at, approval.decision_note = actor, utcnow(), note
+    approval.requested_nip, approval.decided_nip = requested_nip, decided_nip
     if approve and approval.kind == "priority":
         job.priority_rank, job.deadline = 0, approval.deadline
     audit.record(

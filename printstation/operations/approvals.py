@@ -1,8 +1,9 @@
 """Requests awaiting a supervisor, and the supervisor's decision on them.
 
 An operator asks for a priority print or a reprint (``printstation.operations.jobs``);
-a supervisor other than the one who asked approves or rejects it. A supervisor who tries
-to decide their own request is refused, and the refusal stays in the audit log.
+a supervisor who is another person than the one who asked (another NIP) approves or
+rejects it. A supervisor who tries to decide their own request, through any of their
+accounts, is refused, and the refusal stays in the audit log.
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ def decide(
                 note=decided.decision_note,
                 job_state=state,
             )
-    except approvals.OwnRequest:
+    except approvals.OwnRequest as exc:
         with refusal(station) as s2:
             audit.record(
                 s2,
@@ -133,5 +134,7 @@ def decide(
                 "approval.self_refused",
                 f"request {request_id}",
                 approve=approve,
+                nip=actor.nip,
+                reason=exc.message,
             )
         raise

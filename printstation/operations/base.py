@@ -1,10 +1,12 @@
 """What every operation shares: who is acting, the role check, one transaction.
 
 An ``Actor`` is made only by ``sign_in`` (a user and PIN, or set-up mode before the
-first account exists). Each operation is a function decorated with ``@operation(action)``:
-before its body runs, the decorator checks that the actor was signed in by this process
-and that their role may perform ``action`` (``printstation.people.roles``); a refusal is
-audited and raised as ``PermissionDenied``. The body does its work and its audit events
+first account is ever created). Each operation is a function decorated with
+``@operation(action)``: before its body runs, the decorator checks that the actor was
+signed in by this process and that their role may perform ``action``
+(``printstation.people.roles``), and that their PIN was not reset by a supervisor (then
+only ``user.pin``, changing it, is allowed); a refusal is audited and raised as
+``PermissionDenied``. The body does its work and its audit events
 in one transaction (``with transaction(station) as session``) and returns a plain,
 typed result that an interface renders.
 """
@@ -36,22 +38,37 @@ OPERATIONS: dict[str, tuple[str, Callable[..., Any]]] = {}
 _SIGNED_IN: weakref.WeakSet[Actor] = weakref.WeakSet()
 
 
+#: The one action open to a person whose PIN a supervisor has reset.
+CHANGE_OWN_PIN = "user.pin"
+
+
 @dataclass(frozen=True, eq=False)
 class Actor:
-    """A person signed in at this station: their account name and role."""
+    """A person signed in at this station: their account name, role and NIP."""
 
     name: str
     role: str
-    #: True while the station has no accounts yet (set-up mode).
+    #: True while the station's set-up is open (no account was ever created).
     setup: bool = False
+    #: The person's NIP; None only in set-up mode (nobody can then countersign).
+    nip: str | None = None
+    #: Their PIN was reset by a supervisor: only changing it is allowed.
+    must_change_pin: bool = False
 
     def __str__(self) -> str:
         return self.name
 
 
-def issue_actor(name: str, role: str, *, setup: bool = False) -> Actor:
+def issue_actor(
+    name: str,
+    role: str,
+    *,
+    setup: bool = False,
+    nip: str | None = None,
+    must_change_pin: bool = False,
+) -> Actor:
     """An actor the operations layer will accept: for the sign-in functions only."""
-    actor = Actor(name, role, setup)
+    actor = Actor(name, role, setup, nip, must_change_pin)
     _SIGNED_IN.add(actor)
     return actor
 
@@ -63,6 +80,16 @@ def authorize(station: Station, actor: Actor, action: str) -> None:
         with station.db.transaction() as session:
             audit.record(session, who, "auth.denied", who, action=action, reason="not signed in")
         raise PermissionDenied(f"{who} is not signed in at this station", where=who)
+    if actor.must_change_pin and action != CHANGE_OWN_PIN:
+        with station.db.transaction() as session:
+            audit.record(
+                session, actor.name, "auth.denied", actor.name, action=action, reason="PIN reset"
+            )
+        raise PermissionDenied(
+            f"{actor.name}'s PIN was reset by a supervisor: change it first "
+            "(printstation user pin), then try again",
+            where=actor.name,
+        )
     try:
         roles.check(actor.name, actor.role, action)
     except PermissionDenied:

@@ -20,6 +20,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "stock.read": frozenset({"operator", "supervisor", "auditor"}),
     "audit.read": frozenset({"operator", "supervisor", "auditor"}),
     "card.verify": frozenset({"operator", "supervisor", "auditor"}),
+    "station.check": frozenset({"operator", "supervisor", "auditor"}),
+    # one's own account
+    "user.pin": frozenset({"operator", "supervisor", "auditor"}),
     # operating
     "enrol.import": frozenset({"operator"}),
     "stock.receive": frozenset({"operator", "supervisor"}),
@@ -37,6 +40,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "job.cancel": frozenset({"supervisor"}),
     "job.requeue": frozenset({"supervisor"}),
     "stock.reserve": frozenset({"supervisor"}),
+    #: Confirm or reject a write-off request (never one's own: another NIP).
+    "writeoff.decide": frozenset({"supervisor"}),
     "stock.threshold": frozenset({"supervisor"}),
     "user.manage": frozenset({"supervisor"}),
     "pki.manage": frozenset({"supervisor"}),

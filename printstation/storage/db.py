@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import re
 import sqlite3
 import time
@@ -52,6 +53,23 @@ def begin_immediate(dbapi_conn: sqlite3.Connection) -> None:
 
 
 def make_engine(url: str) -> Engine:
+def private_sqlite_file(url: str) -> None:
+    """Create a new SQLite database file readable and writable by its owner only (0600).
+
+    SQLite gives its -wal and -shm files the database file's permissions.
+    """
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url == prefix:
+        return
+    path = Path(url[len(prefix) :].split("?", 1)[0])
+    if path.name in ("", ":memory:") or path.exists() or not path.parent.is_dir():
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
     """An engine for ``url``; SQLite gets WAL, foreign keys and write-locking transactions.
 
     SQLite transactions begin IMMEDIATE, taking the write lock at once, so two workers
@@ -60,6 +78,7 @@ def make_engine(url: str) -> Engine:
     """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})
+        private_sqlite_file(url)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -9,6 +9,7 @@ composed from exactly the panel bytes the driver sent.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -97,8 +98,17 @@ def made_by_demo(out: Path) -> bool:
     return data.get("station", {}).get("demo") is True
 
 
+def private_folder(folder: Path) -> None:
+    """``folder`` made (if need be) and kept for the station's account only (0700)."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+
+
 def init_station(out: Path, printers: int = 1, *, fresh: bool = False, **options: Any) -> Path:
     """Create a station folder: configuration, empty database, simulated hardware state.
+
+    The folder and its ``keys/`` folder are the station account's only (0700), the
+    database file too (0600).
 
     A folder that already holds a station is refused (ConfigError naming it). With
     ``fresh`` (the demo) a station the demo made there before is wiped and made again;
@@ -113,7 +123,8 @@ def init_station(out: Path, printers: int = 1, *, fresh: bool = False, **options
             f"folder{use if config.exists() else ''}"
         )
     check_station_name(str(options.get("name", DEMO_NAME)), "the station's name")
-    out.mkdir(parents=True, exist_ok=True)
+    private_folder(out)
+    private_folder(out / "keys")
     if fresh:
         options["demo"] = True
         for stale in ("station.db", "station.db-wal", "station.db-shm"):

@@ -18,6 +18,8 @@ from printstation.ledger import audit
 from printstation.people.users import add_user
 from printstation.storage.db import Database
 from printstation.storage.models import AuditEvent, AuditHead, Blank
+from tests.conftest import write_test_key
+from tests.factories import person
 
 from ..reports.conftest import tell_story
 from ..reports.pdftext import pdf_text
@@ -224,8 +226,8 @@ def _signed_in_auditor(database_url: str, monkeypatch: pytest.MonkeyPatch) -> No
     """An account for citra (auditor); the CLI signs her in with her PIN."""
     db = Database(database_url)
     with db.transaction() as s:
-        add_user(s, "budi", "supervisor", "246802", by="setup")
-        add_user(s, "citra", "auditor", "135702", by="budi")
+        add_user(s, "budi", "supervisor", "246802", by="setup", **person("budi"))
+        add_user(s, "citra", "auditor", "135702", by="budi", **person("citra"))
     db.dispose()
     monkeypatch.setenv("PRINTSTATION_PIN", "135702")
 

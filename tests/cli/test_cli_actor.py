@@ -19,6 +19,7 @@ from printstation.people.users import add_user
 from printstation.station import Station
 from printstation.storage.models import AuditEvent
 from printstation.tools.demo import init_station
+from tests.factories import person
 
 PIN = "246813"
 
@@ -62,9 +63,9 @@ def station_config(tmp_path: Path) -> Path:
     config = init_station(tmp_path / "station", printers=1)
     station = Station.open(str(config))
     with station.db.transaction() as s:
-        add_user(s, "budi", "supervisor", PIN, by="setup")
-        add_user(s, "ani", "operator", PIN, by="setup")
-        add_user(s, "citra", "auditor", PIN, by="setup")
+        add_user(s, "budi", "supervisor", PIN, by="setup", **person("budi"))
+        add_user(s, "ani", "operator", PIN, by="setup", **person("ani"))
+        add_user(s, "citra", "auditor", PIN, by="setup", **person("citra"))
     station.close()
     return config
 

@@ -21,7 +21,7 @@ from printstation.people.users import add_user
 from printstation.station import Station
 from printstation.storage.models import AuditEvent, Enrolment
 from printstation.tools.demo import station_table
-from tests.factories import add_job
+from tests.factories import add_job, person
 
 PIN = "246813"
 NIK = "5371015708900009"
@@ -40,9 +40,9 @@ def config(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     write_config(path, table)
     station = Station.open(str(path))
     with station.db.transaction() as s:
-        add_user(s, "budi", "supervisor", PIN, by="setup")
-        add_user(s, "dewi", "supervisor", PIN, by="setup")
-        add_user(s, "ani", "operator", PIN, by="budi")
+        add_user(s, "budi", "supervisor", PIN, by="setup", **person("budi"))
+        add_user(s, "dewi", "supervisor", PIN, by="setup", **person("dewi"))
+        add_user(s, "ani", "operator", PIN, by="budi", **person("ani"))
         ledger = BlankLedger(s, "ani")
         ledger.receive("S000001", 5, "L/1")
         s.flush()

@@ -17,6 +17,7 @@ from printstation.people.users import add_user
 from printstation.station import Station
 from printstation.storage.models import AuditEvent
 from printstation.tools.demo import station_table
+from tests.factories import person
 
 PIN = "246813"
 
@@ -33,8 +34,8 @@ def config(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     station = Station.open(str(path))
     station.config.sim_dir.mkdir(parents=True, exist_ok=True)
     with station.db.transaction() as s:
-        add_user(s, "budi", "supervisor", PIN, by="setup")
-        add_user(s, "ani", "operator", PIN, by="budi")
+        add_user(s, "budi", "supervisor", PIN, by="setup", **person("budi"))
+        add_user(s, "ani", "operator", PIN, by="budi", **person("ani"))
     station.close()
     return path
 

@@ -19,6 +19,7 @@ from printstation.people.users import add_user
 from printstation.station import Station
 from printstation.storage.models import AuditEvent
 from printstation.tools.demo import station_table
+from tests.factories import person
 from tests.reports.conftest import tell_story
 from tests.reports.pdftext import pdf_text
 
@@ -44,8 +45,8 @@ def station(
     with opened.db.transaction() as s:
         tell_story(s, monkeypatch)
     with opened.db.transaction() as s:
-        add_user(s, "budi", "supervisor", PIN, by="setup")
-        add_user(s, "citra", "auditor", PIN, by="budi")
+        add_user(s, "budi", "supervisor", PIN, by="setup", **person("budi"))
+        add_user(s, "citra", "auditor", PIN, by="budi", **person("citra"))
     yield opened
     opened.close()
 

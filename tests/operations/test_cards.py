@@ -27,6 +27,7 @@ from printstation.storage.models import Enrolment, IssuedCard, Job
 from printstation.storage.rows import load_card
 from printstation.tools.demo import init_station, station_table
 from printstation.tools.synthetic import write_synthetic_bundle
+from tests.factories import person
 
 PIN = "246813"
 SERIAL = "53712611000001"
@@ -41,9 +42,9 @@ def station(database_url: str, tmp_path: Path) -> Iterator[Station]:
     write_config(config, table)
     opened = Station.open(str(config))
     with opened.db.transaction() as s:
-        add_user(s, "budi", "supervisor", PIN, by="setup")
-        add_user(s, "ani", "operator", PIN, by="budi")
-        add_user(s, "citra", "auditor", PIN, by="budi")
+        add_user(s, "budi", "supervisor", PIN, by="setup", **person("budi"))
+        add_user(s, "ani", "operator", PIN, by="budi", **person("ani"))
+        add_user(s, "citra", "auditor", PIN, by="budi", **person("citra"))
     bundle = write_synthetic_bundle(tmp_path / "bundle", 1, seed=3)
     enrol.import_bundle(opened, sign_in(opened, "ani", PIN), bundle)
     with opened.db.transaction() as s:

@@ -37,7 +37,7 @@ from printstation.storage.models import (
     Job,
     utcnow,
 )
-from tests.factories import PIN, add_job, events, station_with_people, who
+from tests.factories import PIN, add_job, events, person, station_with_people, who
 
 NIK = "5371015708900002"
 
@@ -48,7 +48,7 @@ def station(database_url: str, tmp_path: Path) -> Iterator[Station]:
     ani (operator), budi and dewi (supervisors), citra (auditor)."""
     opened = station_with_people(database_url, tmp_path)
     with opened.db.transaction() as s:
-        add_user(s, "dewi", "supervisor", PIN, by="budi")
+        add_user(s, "dewi", "supervisor", PIN, by="budi", **person("dewi"))
         ledger = BlankLedger(s, "ani")
         ledger.receive("S000001", 10, "L/1")
         s.flush()

@@ -30,7 +30,7 @@ from printstation.storage.db import make_engine
 from printstation.storage.models import AuditEvent
 from printstation.tools.demo import init_station, station_table
 from tests.conftest import postgres_url, require_service
-from tests.factories import add_job
+from tests.factories import add_job, person
 
 PIN = "246813"
 USERS = {"operator": "ani", "supervisor": "budi", "auditor": "citra"}
@@ -46,8 +46,14 @@ def a(*args: Any, **kwargs: Any) -> Args:
 #: operation -> its arguments after (station, actor). Harmless ones: a refused or
 #: failing call is as good as a successful one, only the role check is under test.
 CALLS: dict[str, Args] = {
-    "users.add": a("dewi", "operator", "135790"),
+    "users.add": a("dewi", "operator", "135790", **person("dewi")),
     "users.list_users": a(),
+    "users.disable": a("nobody"),
+    "users.enable": a("nobody"),
+    "users.unlock": a("nobody"),
+    "users.reset_pin": a("nobody", "135790"),
+    "users.change_pin": a(PIN, "1"),  # a malformed new PIN: refused before the old is tried
+    "doctor.run": a(),
     "stock.receive": a("M000001", 1, "R"),
     "stock.load": a("P1", 1),
     "stock.show": a(),
@@ -113,9 +119,8 @@ def station(
         write_config(config, table)
     opened = Station.open(str(config))
     with opened.db.transaction() as s:
-        add_user(s, USERS["supervisor"], "supervisor", PIN, by="setup")
-        add_user(s, USERS["operator"], "operator", PIN, by="setup")
-        add_user(s, USERS["auditor"], "auditor", PIN, by="setup")
+        for role in ("supervisor", "operator", "auditor"):
+            add_user(s, USERS[role], role, PIN, by="setup", **person(USERS[role]))
         add_job(s, 1, nik=NIK)
     yield opened
     opened.close()
@@ -175,7 +180,7 @@ def test_an_actor_not_signed_in_is_refused(station: Station, name: str) -> None:
 
 def test_the_actor_is_who_the_audit_log_names(station: Station) -> None:
     actor = sign_in(station, USERS["supervisor"], PIN)
-    OPERATIONS["users.add"][1](station, actor, "eko", "auditor", "975310")
+    OPERATIONS["users.add"][1](station, actor, "eko", "auditor", "975310", **person("eko"))
     with station.db.session() as s:
         event = s.execute(
             select(AuditEvent).where(AuditEvent.action == "user.add", AuditEvent.subject == "eko")
