@@ -9,15 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from printstation.config import PrinterConfig, StationConfig, load_config
 from printstation.intake.regions import Regions, load_regions
 from printstation.layout.template import Template, load_template
-from printstation.storage.db import Database
+from printstation.storage.db import AuditSetup, Database
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from printstation.chip.pki import Signer
 
 
@@ -27,7 +30,38 @@ class Station:
     db: Database = field(init=False)
 
     def __post_init__(self) -> None:
-        self.db = Database(self.config.database_url)
+        from printstation.ledger.checkpoints import KeyFile
+
+        self.audit_key = KeyFile(self.audit_key_path)
+        self.db = Database(
+            self.config.database_url, audit=AuditSetup(self.audit_key, self.checkpoint)
+        )
+
+    @property
+    def keys_dir(self) -> Path:
+        """The station's ``keys/`` folder (0700): the audit key and the checkpoints."""
+        return self.config.home / "keys"
+
+    @property
+    def audit_key_path(self) -> Path:
+        return self.keys_dir / "audit.key"
+
+    @property
+    def checkpoints_path(self) -> Path:
+        return self.keys_dir / "checkpoints.jsonl"
+
+    def checkpoint(self, session: Session, reason: str) -> object:
+        """Sign the audit chain's head in ``session`` (see printstation.ledger.checkpoints)."""
+        from printstation.ledger.checkpoints import take
+
+        return take(
+            session,
+            reason,
+            station=self.config.name,
+            key=self.audit_key(session),
+            signer=self.signer,
+            file=self.checkpoints_path,
+        )
 
     @classmethod
     def open(cls, config_path: str | None = None, *, create: bool = True) -> Station:

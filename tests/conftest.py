@@ -82,3 +82,27 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     with engine.begin() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
     engine.dispose()
+
+
+#: The audit key of the databases a test opens without a station (a Station reads its own
+#: keys/audit.key); the product never sets one, so such a database cannot record events.
+TEST_AUDIT_KEY = bytes.fromhex("5e" * 32)
+
+
+def write_test_key(home: Path) -> Path:
+    """Give the station in ``home`` the test audit key, for a database a test filled
+    without a station (0700 folder, 0600 file, as a station makes them)."""
+    keys = home / "keys"
+    keys.mkdir(mode=0o700, exist_ok=True)
+    path = keys / "audit.key"
+    path.write_text(TEST_AUDIT_KEY.hex() + "\n")
+    path.chmod(0o600)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def audit_key(monkeypatch: pytest.MonkeyPatch) -> bytes:
+    from printstation.storage import db
+
+    monkeypatch.setattr(db, "DEFAULT_AUDIT_KEY", TEST_AUDIT_KEY)
+    return TEST_AUDIT_KEY

@@ -41,8 +41,9 @@ def test_deleted_event_is_named(db: Database) -> None:
         s.execute(delete(AuditEvent).where(AuditEvent.id == 2))
     with db.session() as s:
         problems = audit.verify_chain(s)
-    assert [p.event_id for p in problems] == [3]
-    assert "removed or inserted" in problems[0].problem
+    assert [p.event_id for p in problems] == [3, 3]
+    assert "event 2 is missing" in problems[0].problem
+    assert "removed or inserted" in problems[1].problem
 
 
 def test_event_removed_from_the_end_is_found(db: Database) -> None:

@@ -2,10 +2,12 @@
 
 A blank moves on_hand -> loaded (in a printer's feeder) -> in_use (read at the encoder,
 bound to a job) -> issued | spoiled | unknown (a crash left its fate open until an
-operator resolves it). The auditor's invariant, checked against independent records
-(lots received, issued cards, spoilage rows), is
+operator resolves it). A blank a person asks to write off is ``pending`` until a second
+person decides (see printstation.ledger.writeoffs). The auditor's invariant, checked
+against independent records (lots received, issued cards, spoilage rows, write-off
+requests), is
 
-    received = issued + spoiled + on hand + unknown
+    received = issued + spoiled + on hand + unknown + pending
 
 where "on hand" counts on_hand, loaded and in_use blanks: still the office's, not yet
 consumed.
@@ -14,15 +16,25 @@ consumed.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from printstation.errors import BlankAlreadyUsed, StockError, UnknownBlank
 from printstation.ledger import audit
-from printstation.storage.models import Blank, IssuedCard, Job, Lot, Setting, Spoilage
+from printstation.storage.models import (
+    Blank,
+    IssuedCard,
+    Job,
+    Lot,
+    Setting,
+    Spoilage,
+    WriteOff,
+    utcnow,
+)
 
 ON_HAND_STATES = ("on_hand", "loaded", "in_use")
 SPOIL_CAUSES = (
@@ -32,21 +44,66 @@ SPOIL_CAUSES = (
     "data_changed",
     "misfeed",
     "test_print",
+    #: A blank no one can find, written off on a confirmed request (never by the printer).
+    "lost",
 )
-_SERIAL = re.compile(r"^(?P<prefix>.*?)(?P<number>\d+)$")
+_SERIAL = re.compile(r"^(?P<prefix>.*?)(?P<number>[0-9]+)$")
 
 
-def serial_range(first: str, count: int) -> list[str]:
-    """``count`` consecutive serials from ``first`` (its trailing digits are the counter)."""
+#: Blanks written per INSERT statement when a lot is received (a bound on parameters).
+RECEIVE_CHUNK = 5_000
+
+
+@dataclass(frozen=True)
+class SerialRun:
+    """``count`` consecutive serials: a fixed prefix, then a counter of fixed width."""
+
+    prefix: str
+    start: int
+    width: int
+    count: int
+
+    @property
+    def first(self) -> str:
+        return self.serial(self.start)
+
+    @property
+    def last(self) -> str:
+        return self.serial(self.start + self.count - 1)
+
+    def serial(self, number: int) -> str:
+        return f"{self.prefix}{number:0{self.width}d}"
+
+    def __contains__(self, serial: object) -> bool:
+        if not isinstance(serial, str) or len(serial) != len(self.prefix) + self.width:
+            return False
+        number = serial[len(self.prefix) :]
+        if not serial.startswith(self.prefix) or not (number.isascii() and number.isdigit()):
+            return False
+        return self.start <= int(number) < self.start + self.count
+
+    def chunks(self, size: int) -> Iterator[range]:
+        end = self.start + self.count
+        for low in range(self.start, end, size):
+            yield range(low, min(low + size, end))
+
+
+def serial_run(first: str, count: int) -> SerialRun:
+    """The run of ``count`` serials from ``first`` (its trailing digits are the counter)."""
     match = _SERIAL.match(first)
     if not match or count < 1:
         raise StockError(f"a serial range needs a first serial ending in digits, got {first!r}")
     prefix, number = match["prefix"], match["number"]
     start, width = int(number), len(number)
-    last = start + count - 1
-    if len(str(last)) > width:
+    if len(str(start + count - 1)) > width:
         raise StockError(f"serial range from {first} for {count} blanks overflows {width} digits")
-    return [f"{prefix}{n:0{width}d}" for n in range(start, last + 1)]
+    return SerialRun(prefix, start, width, count)
+
+
+def serial_range(first: str, count: int) -> list[str]:
+    """``count`` consecutive serials from ``first`` (its trailing digits are the counter)."""
+    run = serial_run(first, count)
+    return [run.serial(n) for n in range(run.start, run.start + count)]
 
 
 @dataclass(frozen=True)
@@ -61,14 +118,19 @@ class StockCounts:
     blanks_issued: int
     blanks_spoiled: int
     blanks_total: int
+    #: Blanks awaiting a decision on a write-off request (neither on hand nor consumed).
+    pending: int = 0
+    #: Cross-check: write-off requests still undecided (one per pending blank).
+    requests_pending: int = 0
 
     @property
     def balanced(self) -> bool:
         return (
-            self.received == self.issued + self.spoiled + self.on_hand + self.unknown
+            self.received == self.issued + self.spoiled + self.on_hand + self.unknown + self.pending
             and self.blanks_total == self.received
             and self.blanks_issued == self.issued
             and self.blanks_spoiled == self.spoiled
+            and self.requests_pending == self.pending
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -78,6 +140,7 @@ class StockCounts:
             "spoiled": self.spoiled,
             "on_hand": self.on_hand,
             "unknown": self.unknown,
+            "pending": self.pending,
             "loaded": self.loaded,
             "balanced": self.balanced,
         }
@@ -91,10 +154,22 @@ class BlankLedger:
         self.actor = actor
 
     def receive(self, first_serial: str, count: int, reference: str) -> Lot:
-        serials = serial_range(first_serial, count)
-        clash = self.session.execute(
-            select(Blank.serial).where(Blank.serial.in_(serials)).limit(1)
-        ).scalar_one_or_none()
+        """Receive ``count`` consecutive blanks from ``first_serial`` as one lot.
+
+        The clash check is one range query (the lot's serials share prefix and width, so
+        they sort together) and the blanks go in with bulk INSERTs of RECEIVE_CHUNK rows:
+        a lot of a million blanks needs no statement with a million parameters.
+        """
+        run = serial_run(first_serial, count)
+        first, last = run.first, run.last
+        candidates = self.session.execute(
+            select(Blank.serial).where(
+                Blank.serial >= first,
+                Blank.serial <= last,
+                func.length(Blank.serial) == len(first),
+            )
+        ).scalars()
+        clash = next((s for s in candidates if s in run), None)
         if clash is not None:
             raise StockError(
                 f"blank {clash} was already received: a lot cannot be received twice",
@@ -102,21 +177,34 @@ class BlankLedger:
             )
         lot = Lot(
             reference=reference,
-            first_serial=serials[0],
-            last_serial=serials[-1],
+            first_serial=first,
+            last_serial=last,
             count=count,
             received_by=self.actor,
         )
         self.session.add(lot)
         self.session.flush()
-        self.session.add_all(Blank(serial=s, lot_id=lot.id, state="on_hand") for s in serials)
+        now = utcnow()
+        for numbers in run.chunks(RECEIVE_CHUNK):
+            self.session.execute(
+                insert(Blank),
+                [
+                    {
+                        "serial": run.serial(n),
+                        "lot_id": lot.id,
+                        "state": "on_hand",
+                        "updated_at": now,
+                    }
+                    for n in numbers
+                ],
+            )
         audit.record(
             self.session,
             self.actor,
             "stock.receive",
             reference,
-            first=serials[0],
-            last=serials[-1],
+            first=first,
+            last=last,
             count=count,
         )
         return lot
@@ -182,6 +270,8 @@ class BlankLedger:
                 where=printer,
             )
         blank.state, blank.printer, blank.job_id = "in_use", printer, job.id
+        # The replay of the ledger from the log (printstation.ledger.replay) needs it.
+        audit.record(self.session, self.actor, "stock.bind", serial, printer=printer, job=job.id)
         return blank
 
     def issue(self, serial: str, job: Job, printer: str) -> IssuedCard:
@@ -199,13 +289,27 @@ class BlankLedger:
         return card
 
     def spoil(
-        self, serial: str, cause: str, *, job: Job | None = None, detail: str | None = None
+        self,
+        serial: str,
+        cause: str,
+        *,
+        job: Job | None = None,
+        detail: str | None = None,
+        writeoff: int | None = None,
     ) -> Spoilage:
+        """Spoil ``serial``: the printer reported it (a batch), or a second person
+        confirmed write-off request ``writeoff`` (printstation.ledger.writeoffs)."""
         if cause not in SPOIL_CAUSES:
             raise StockError(f"unknown spoil cause {cause!r}; one of {', '.join(SPOIL_CAUSES)}")
         blank = self._get_many([serial])[0]
         if blank.state in ("issued", "spoiled"):
             raise BlankAlreadyUsed(f"blank {serial} is already {blank.state}: it cannot be spoiled")
+        if (blank.state == "pending") != (writeoff is not None):
+            raise StockError(
+                f"blank {serial} is {blank.state}: only a confirmed write-off request spoils "
+                "a blank pending write-off, and only a blank pending write-off",
+                where=serial,
+            )
         blank.state = "spoiled"
         spoilage = Spoilage(
             serial=serial, cause=cause, job_id=job.id if job else None, detail=detail, by=self.actor
@@ -219,6 +323,7 @@ class BlankLedger:
             cause=cause,
             job=job.id if job else None,
             detail=detail,
+            **({"writeoff": writeoff} if writeoff is not None else {}),
         )
         return spoilage
 
@@ -240,6 +345,9 @@ class BlankLedger:
         received = self.session.execute(select(func.coalesce(func.sum(Lot.count), 0))).scalar_one()
         issued = self.session.execute(select(func.count()).select_from(IssuedCard)).scalar_one()
         spoiled = self.session.execute(select(func.count()).select_from(Spoilage)).scalar_one()
+        requests = self.session.execute(
+            select(func.count()).select_from(WriteOff).where(WriteOff.status == "pending")
+        ).scalar_one()
         return StockCounts(
             received=int(received),
             issued=int(issued),
@@ -250,6 +358,8 @@ class BlankLedger:
             blanks_issued=by_state.get("issued", 0),
             blanks_spoiled=by_state.get("spoiled", 0),
             blanks_total=sum(by_state.values()),
+            pending=by_state.get("pending", 0),
+            requests_pending=int(requests),
         )
 
     def not_loaded(self) -> int:

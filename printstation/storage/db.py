@@ -7,8 +7,9 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,6 @@ def begin_immediate(dbapi_conn: sqlite3.Connection) -> None:
         dbapi_conn.execute(f"PRAGMA busy_timeout={LOCK_WAIT_SECONDS * 1000:.0f}")
 
 
-def make_engine(url: str) -> Engine:
 def private_sqlite_file(url: str) -> None:
     """Create a new SQLite database file readable and writable by its owner only (0600).
 
@@ -70,6 +70,7 @@ def private_sqlite_file(url: str) -> None:
         pass
 
 
+def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and write-locking transactions.
 
     SQLite transactions begin IMMEDIATE, taking the write lock at once, so two workers
@@ -77,8 +78,8 @@ def private_sqlite_file(url: str) -> None:
     a job is claimed by one worker only (PostgreSQL uses FOR UPDATE SKIP LOCKED).
     """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})
         private_sqlite_file(url)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -162,13 +163,42 @@ def create_schema(engine: Engine) -> None:
         raise ConfigError(f"cannot open the database: {exc.orig}", where=str(engine.url)) from exc
 
 
-class Database:
-    """The station's database: one engine, sessions on demand."""
+#: Where a session finds the database's AuditSetup (``session.info``).
+AUDIT_INFO = "printstation.audit"
+#: The audit key of a Database opened without one; None (the product never sets it):
+#: such a database can be read but refuses to record an event. Tests set it (a fixture).
+DEFAULT_AUDIT_KEY: bytes | None = None
 
-    def __init__(self, url: str) -> None:
+
+@dataclass
+class AuditSetup:
+    """What appending to and checking the audit chain needs beyond the database.
+
+    ``key``: the MAC key, or a function that finds it (given a session, it may read the
+    chain's head to decide whether a missing key file may be created). ``checkpoint``:
+    called with a session after an event is appended when a daily checkpoint is due.
+    """
+
+    key: bytes | Callable[[Session], bytes] | None
+    checkpoint: Callable[[Session, str], object] | None = None
+
+
+class Database:
+    """The station's database: one engine, sessions on demand.
+
+    ``audit``: the audit key (or an AuditSetup): a Station passes its ``keys/audit.key``;
+    every session carries it in ``session.info[AUDIT_INFO]`` for printstation.ledger.audit.
+    """
+
+    def __init__(self, url: str, *, audit: AuditSetup | bytes | None = None) -> None:
         self.url = url
         self.engine = make_engine(url)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if audit is None or isinstance(audit, bytes):
+            audit = AuditSetup(audit if audit is not None else DEFAULT_AUDIT_KEY)
+        self.audit = audit
+        self._sessions = sessionmaker(
+            self.engine, expire_on_commit=False, info={AUDIT_INFO: audit}
+        )
 
     def create_schema(self) -> None:
         create_schema(self.engine)

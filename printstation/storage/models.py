@@ -185,6 +185,10 @@ class WriteOff(Base):
             name="ck_writeoffs_not_self",
         ),
         CheckConstraint("(status = 'pending') = (decided_by IS NULL)", name="ck_writeoffs_decided"),
+        CheckConstraint(
+            "status <> 'confirmed' OR (decided_nip IS NOT NULL AND requested_nip IS NOT NULL)",
+            name="ck_writeoffs_confirmed_by_persons",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
