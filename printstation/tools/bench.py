@@ -14,6 +14,7 @@ shared queue.
 from __future__ import annotations
 
 import multiprocessing
+import secrets
 import statistics
 import tempfile
 import time
@@ -88,8 +89,8 @@ def measure_batch(
     }
 
 
-def _claimer(url: str, station: str, out: Any) -> None:
-    db = Database(url)
+def _claimer(url: str, station: str, out: Any, key: bytes) -> None:
+    db = Database(url, audit=key)
     claimed: list[int] = []
     started = time.time()
     with db.session() as session:
@@ -107,7 +108,8 @@ def measure_claims(url: str, stations: int, jobs: int = 2000) -> dict[str, Any]:
     with engine.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     scoped = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-    db = Database(scoped)
+    key = secrets.token_bytes(32)  # the bench's own chain: an audit key of its own
+    db = Database(scoped, audit=key)
     db.create_schema()
     with db.transaction() as s:
         s.add_all(
@@ -134,7 +136,9 @@ def measure_claims(url: str, stations: int, jobs: int = 2000) -> dict[str, Any]:
     db.dispose()
     queue: Any = multiprocessing.get_context("spawn").Queue()
     processes = [
-        multiprocessing.get_context("spawn").Process(target=_claimer, args=(scoped, f"S{k}", queue))
+        multiprocessing.get_context("spawn").Process(
+            target=_claimer, args=(scoped, f"S{k}", queue, key)
+        )
         for k in range(stations)
     ]
     for p in processes:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import resource
+import secrets
 import sys
 import tempfile
 import time
@@ -46,7 +47,7 @@ def measure_import(records: int = 10_000, *, seed: int = 1, trace: bool = True) 
         )
         written = time.perf_counter() - started
         bundle_bytes = sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file())
-        database = Database(f"sqlite:///{folder / 'station.db'}")
+        database = Database(f"sqlite:///{folder / 'station.db'}", audit=secrets.token_bytes(32))
         database.create_schema()
         try:
             rss_before = _maxrss_bytes()
