@@ -70,6 +70,16 @@ class OfficeConfig:
 
 
 @dataclass(frozen=True)
+class StockConfig:
+    """How the office's blank serials look: ``serial_digits`` characters in all, the first
+    ones ``serial_prefix`` and the rest ASCII digits (the demo's 53712611000001)."""
+
+    serial_digits: int = 14
+    #: None: the office's regency code (5371 for Kota Kupang), from the region table.
+    serial_prefix: str | None = None
+
+
+@dataclass(frozen=True)
 class ChipConfig:
     profile: str = "ektp"
     capacity: int = 8192
@@ -92,6 +102,7 @@ class StationConfig:
     home: Path
     office: OfficeConfig = field(default_factory=OfficeConfig)
     chip: ChipConfig = field(default_factory=ChipConfig)
+    stock: StockConfig = field(default_factory=StockConfig)
     #: The station's own card-front template; None: the product's (shipped in the package).
     template: Path | None = None
     printers: tuple[PrinterConfig, ...] = ()
@@ -158,6 +169,7 @@ def parse_config(data: dict[str, Any], *, base: Path, source: Path | None = None
         raise ConfigError("printer names must be unique", where=where)
     office = data.get("office", {})
     chip = data.get("chip", {})
+    stock = parse_stock(data.get("stock", {}), where)
     template = data.get("layout", {}).get("template")
     pki = data.get("pki")
     pki_cfg = None
@@ -173,11 +185,35 @@ def parse_config(data: dict[str, Any], *, base: Path, source: Path | None = None
         chip=ChipConfig(
             profile=str(chip.get("profile", "ektp")), capacity=int(chip.get("capacity", 8192))
         ),
+        stock=stock,
         template=(base / template).resolve() if template else None,
         printers=tuple(printers),
         source=source,
         pki=pki_cfg,
     )
+
+
+def parse_stock(table: dict[str, Any], where: str = "configuration") -> StockConfig:
+    """The ``[stock]`` table: the serial format (length, prefix) of the office's blanks."""
+    digits = table.get("serial_digits", 14)
+    if type(digits) is not int or not 4 <= digits <= 40:
+        raise ConfigError(
+            f"[stock] serial_digits must be a whole number from 4 to 40, got {digits!r}",
+            where=where,
+        )
+    prefix = table.get("serial_prefix")
+    if prefix is not None and (
+        not isinstance(prefix, str)
+        or not prefix.isascii()
+        or not prefix.isalnum()
+        or len(prefix) >= digits
+    ):
+        raise ConfigError(
+            f"[stock] serial_prefix must be ASCII letters and digits, shorter than "
+            f"serial_digits ({digits}), got {prefix!r}",
+            where=where,
+        )
+    return StockConfig(serial_digits=digits, serial_prefix=prefix)
 
 
 def check_station_name(name: str, where: str = "configuration") -> str:

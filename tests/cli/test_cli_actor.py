@@ -91,7 +91,16 @@ def _last(config: Path, action: str) -> AuditEvent:
 
 
 def test_the_signed_in_person_is_the_actor(station_config: Path) -> None:
-    receive = ["stock", "receive", "--first", "X000001", "--count", "2", "--reference", "R-1"]
+    receive = [
+        "stock",
+        "receive",
+        "--first",
+        "53712611000001",
+        "--count",
+        "2",
+        "--reference",
+        "R-1",
+    ]
     result = _run(station_config, "ani", PIN, *receive, "--json")
     assert result.exit_code == 0, result.output
     assert _last(station_config, "stock.receive").actor == "ani"

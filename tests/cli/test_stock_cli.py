@@ -29,6 +29,7 @@ def config(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     table = station_table(tmp_path, 1)
     del table["pki"]
     table["station"]["database_url"] = database_url
+    table["stock"] = {"serial_digits": 7, "serial_prefix": "S"}  # the tests' S000001
     path = tmp_path / "station.toml"
     write_config(path, table)
     station = Station.open(str(path))

@@ -75,7 +75,7 @@ def test_load_refusals_leave_ledger_and_feeder_as_they_were(station: Station) ->
     with pytest.raises(ConfigError, match="no printer named 'P9'"):
         stock.load(station, ani, "P9", count=1)
     with pytest.raises(UnknownBlank):
-        stock.load(station, ani, "P1", count=2, first="X000001")
+        stock.load(station, ani, "P1", count=2, first="S900001")
     # The simulated feeder holds 100: the ledger's write is undone with the feeder's refusal.
     with pytest.raises(InputError, match="holds 100 blanks"):
         stock.load(station, ani, "P1", count=101)
