@@ -164,8 +164,16 @@ def reconcile(
         for problem in result.problems:
             click.echo(f"not balanced: {problem}", err=True)
         sys.exit(EXIT_CHECK_FAILED)
+    for check in result.printer_discrepancies:
+        click.echo(f"discrepancy: {check.message()}", err=True)
+    for serial in result.not_presented:
+        click.echo(
+            f"discrepancy: spoiled card {serial} was not presented at a later destruction",
+            err=True,
+        )
     if result.discrepancy is not None:
         click.echo(f"discrepancy: {_discrepancy_text(result.discrepancy)}", err=True)
+    if result.discrepancy is not None or result.printer_discrepancies or result.not_presented:
         sys.exit(EXIT_DISCREPANCY)
 
 
@@ -197,6 +205,23 @@ def _reconciliation_text(result: Reconciliation) -> str:
         found = result.discrepancy
         lines.append(f"  count: DISCREPANCY, {_discrepancy_text(found)}")
         lines.append(f"  explanation: {found.explanation or '(none given)'}")
+    for check in result.printer_counters:
+        verdict = (
+            f"DISCREPANCY {check.difference:+d}"
+            if check.discrepancy
+            else "agrees"
+            if not check.difference
+            else f"{check.difference:+d} until its jobs are resolved"
+        )
+        lines.append(
+            f"  printer {check.printer}: {check.fed_since} cards fed since first seen, "
+            f"{check.consumed_since} blanks consumed: {verdict}"
+        )
+    if result.not_presented:
+        lines.append(
+            "  not presented at a later destruction: DISCREPANCY, "
+            + ", ".join(result.not_presented)
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -213,6 +238,96 @@ def destruction(
     report = ops.destruction_record(station, actor, _day(day), pdf=_pdf(fmt, out))
     record = report.data
     _render(fmt, as_json, out, report, record.as_json(), lambda: "", record.as_csv)
+    for blank in record.not_presented:
+        click.echo(
+            f"discrepancy: spoiled card {blank.serial} was not presented at a later destruction",
+            err=True,
+        )
+    if record.not_presented:
+        sys.exit(EXIT_DISCREPANCY)
+
+
+def _serials_of(path: str | None, given: tuple[str, ...]) -> list[str]:
+    """The serials of --serials FILE (one a line, # comments) and of each --serial."""
+    serials: list[str] = []
+    if path is not None:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        for line in text.splitlines():
+            line = line.split("#", 1)[0].strip()
+            if line:
+                serials.append(line)
+    serials += [s.strip() for s in given if s.strip()]
+    return serials
+
+
+@audit_group.command()
+@click.option(
+    "--serials",
+    "serials_file",
+    type=click.Path(allow_dash=True),
+    help="A file of the serials presented, one a line ('-': standard input).",
+)
+@click.option("--serial", "serials", multiple=True, help="A serial presented (repeatable).")
+@click.option(
+    "--official",
+    "officials",
+    multiple=True,
+    required=True,
+    help="An official present, as NAME:NIP (repeatable).",
+)
+@click.option(
+    "--witness",
+    required=True,
+    help="The second person, signed in here (the PIN comes from "
+    "$PRINTSTATION_WITNESS_PIN, else a prompt).",
+)
+@click.option("--note", help="What the record should say besides (how, where).")
+@json_option
+@acting
+def destroy(
+    station: Station,
+    actor: Actor,
+    serials_file: str | None,
+    serials: tuple[str, ...],
+    officials: tuple[str, ...],
+    witness: str,
+    note: str | None,
+    as_json: bool,
+) -> None:
+    """Record spoiled cards destroyed, by two people (you and --witness), in front of
+    the officials. A serial that is not spoiled, or already destroyed, is refused; a
+    spoiled card of an older spoilage not presented is a discrepancy (exit 6)."""
+    import getpass
+    import os
+
+    from printstation.errors import InputError
+    from printstation.operations.users import sign_in
+
+    presented = _serials_of(serials_file, serials)
+    if not presented:
+        raise InputError("name the serials presented: --serials FILE or --serial S")
+    pin = os.environ.get("PRINTSTATION_WITNESS_PIN")
+    if pin is None and sys.stdin.isatty():
+        pin = getpass.getpass(f"PIN for {witness} (witness): ")
+    second = sign_in(station, witness, pin)
+    done = ops.destroy(station, actor, second, presented, list(officials), note)
+    if as_json:
+        emit_json(done)
+    else:
+        click.echo(
+            f"destruction {done.id} recorded at {done.at[:16].replace('T', ' ')}: "
+            f"{len(done.serials)} spoiled card(s), by {done.recorded_by} and {done.witness}, "
+            f"before {', '.join(o['name'] for o in done.officials)}"
+        )
+        click.echo(f"  serials: {', '.join(done.serials)}")
+        click.echo(f"  still awaiting destruction: {done.awaiting}")
+    for serial in done.not_presented:
+        click.echo(
+            f"discrepancy: spoiled card {serial} was not presented at this destruction",
+            err=True,
+        )
+    if done.not_presented:
+        sys.exit(EXIT_DISCREPANCY)
 
 
 @audit_group.command()
@@ -250,21 +365,111 @@ def _posting_text(data: dict[str, Any], zone: str) -> str:
 
 
 @audit_group.command()
+@click.option(
+    "--database",
+    "database_url",
+    help="Verify this copy of a station's database (URL) instead of the station's own.",
+)
+@click.option(
+    "--checkpoints",
+    type=click.Path(dir_okay=False, exists=True),
+    help="The station's checkpoints file (exported with its reports); with --database.",
+)
+@click.option(
+    "--key",
+    type=click.Path(dir_okay=False, exists=True),
+    help="The station's audit key file, to check every event's MAC; with --database.",
+)
+@click.option(
+    "--certificate",
+    type=click.Path(dir_okay=False, exists=True),
+    help="The document signer's certificate (signer.pem), for signed checkpoints.",
+)
 @json_option
-@acting
-def verify(station: Station, actor: Actor, as_json: bool) -> None:
-    """Re-hash the audit log; name every changed, deleted or inserted event (exit 1)."""
-    check = ops.verify_chain(station, actor)
+@click.pass_context
+def verify(
+    ctx: click.Context,
+    database_url: str | None,
+    checkpoints: str | None,
+    key: str | None,
+    certificate: str | None,
+    as_json: bool,
+) -> None:
+    """Check the audit log and replay the ledger from it (exit 1 when anything is wrong).
+
+    Every event's MAC and link, gapless numbering, the chain against every signed
+    checkpoint (a cut tail, a wiped log, a deleted head row), and the lots, blanks,
+    spoilages and issued cards replayed from the log against the tables. With
+    --database, a copy of the database is checked here against --checkpoints.
+    """
+    from printstation.cli import Context, reporting
+    from printstation.errors import InputError
+
+    with reporting(as_json):
+        if database_url is not None:
+            if checkpoints is None:
+                raise InputError("--database needs the station's --checkpoints file")
+            check = ops.verify_copy(
+                database_url,
+                Path(checkpoints),
+                key=Path(key) if key else None,
+                certificate=Path(certificate) if certificate else None,
+            )
+        else:
+            if checkpoints or key or certificate:
+                raise InputError("--checkpoints, --key and --certificate go with --database")
+            obj: Context = ctx.ensure_object(Context)
+            station = obj.station()
+            ctx.call_on_close(station.close)
+            check = ops.verify_chain(station, obj.sign_in(station))
     if as_json:
         emit_json(check)
-    elif check.valid:
-        click.echo(f"audit log intact: {check.events} events, every hash agrees")
     else:
+        _verify_text(check)
+    if not check.valid:
+        sys.exit(EXIT_CHECK_FAILED)
+
+
+def _verify_text(check: ops.ChainCheck) -> None:
+    for warning in check.warnings:
+        click.echo(f"note: {warning}", err=True)
+    if check.valid:
+        click.echo(
+            f"audit log intact: {check.events} events, {check.macs_checked} MACs and "
+            f"{check.checkpoints} checkpoints agree; the ledger replays to the tables"
+        )
+        return
+    if check.problems:
         click.echo(f"audit log TAMPERED: {len(check.problems)} problem(s) in {check.events} events")
         for p in check.problems:
             click.echo(f"  event {p.event_id}: {p.problem}")
-    if not check.valid:
-        sys.exit(EXIT_CHECK_FAILED)
+    else:
+        click.echo(f"audit log intact: {check.events} events")
+    if check.ledger_differences:
+        click.echo(f"ledger DIFFERS from its audit log: {check.ledger_differences} difference(s)")
+        for d in check.ledger:
+            click.echo(f"  {d}")
+        if check.ledger_differences > len(check.ledger):
+            click.echo(f"  ... and {check.ledger_differences - len(check.ledger)} more")
+
+
+@audit_group.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Folder to write the verification bundle to (checkpoints.jsonl, signer.pem).",
+)
+@json_option
+@acting
+def checkpoint(station: Station, actor: Actor, out: str | None, as_json: bool) -> None:
+    """Sign the audit chain's head now (also done daily and with every report)."""
+    taken = ops.checkpoint(station, actor, out=Path(out) if out else None)
+    if as_json:
+        emit_json(taken)
+        return
+    click.echo(f"checkpoint at event {taken.event_id} ({taken.method})")
+    for path in taken.files:
+        click.echo(path)
 
 
 @audit_group.command()

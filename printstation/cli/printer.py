@@ -45,7 +45,12 @@ def list_printers(station: Station, actor: Actor, as_json: bool) -> None:
 @json_option
 @acting
 def status(station: Station, actor: Actor, name: str | None, as_json: bool) -> None:
-    """Model, firmware, serial, state, feeder, ribbon, counters and warnings."""
+    """Model, firmware, serial, state, feeder, ribbon, counters and warnings.
+
+    The cards-fed counter is checked against the ledger: cards fed since the station
+    first saw the printer must equal the blanks consumed through it; a difference is
+    a discrepancy for the auditor (``audit reconcile`` exits 6).
+    """
     from rich.console import Console
     from rich.table import Table
 
@@ -71,6 +76,20 @@ def status(station: Station, actor: Actor, name: str | None, as_json: bool) -> N
             *((k.replace("_", " "), v) for k, v in row.counters.items()),
         ]:
             table.add_row(label, str(value))
+        check = row.counter_check
+        if check is not None:
+            verdict = (
+                f"[red]DISCREPANCY {check['difference']:+d}[/]"
+                if check["discrepancy"]
+                else "agrees with the ledger"
+                if not check["difference"]
+                else f"[yellow]{check['difference']:+d} until its jobs are resolved[/]"
+            )
+            table.add_row(
+                "counter check",
+                f"{check['fed_since']} cards fed since first seen, "
+                f"{check['consumed_since']} blanks consumed: {verdict}",
+            )
         for warning in row.warnings:
             table.add_row("[yellow]warning[/]", warning["message"])
         console.print(table)

@@ -8,6 +8,7 @@ import click
 
 from printstation.cli import acting, emit_json, json_option, main
 from printstation.operations import stock as ops
+from printstation.operations import writeoffs as wops
 from printstation.reports.indonesian import cause_label
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
 @main.group()
 def stock() -> None:
-    """Blank cards: receive, load, show, spoil; reserve and low-stock level."""
+    """Blank cards: receive, load, show, spoil, lost, write-offs; reserve, low-stock level."""
 
 
 @stock.command()
@@ -75,6 +76,7 @@ ROWS = (
     ("spoiled", "spoiled"),
     ("on_hand", "on hand"),
     ("unknown", "unknown"),
+    ("pending", "pending write-off"),
     ("loaded", "in printers"),
     ("not_loaded", "on hand, not loaded"),
     ("reserve", "priority reserve"),
@@ -86,7 +88,7 @@ ROWS = (
 @json_option
 @acting
 def show(station: Station, actor: Actor, as_json: bool) -> None:
-    """The blank ledger: received = issued + spoiled + on hand + unknown."""
+    """The blank ledger: received = issued + spoiled + on hand + unknown + pending."""
     report = ops.show(station, actor)
     if as_json:
         emit_json(report)
@@ -100,6 +102,18 @@ def show(station: Station, actor: Actor, as_json: bool) -> None:
     for printer, n in report.loaded_by_printer.items():
         table.add_row(f"  in {printer}", str(n))
     table.add_row("ledger", "balanced" if report.balanced else "NOT BALANCED")
+    for check in report.printer_counters:
+        verdict = (
+            f"DISCREPANCY {check['difference']:+d}"
+            if check["discrepancy"]
+            else "agrees"
+            if not check["difference"]
+            else f"{check['difference']:+d} until its jobs are resolved"
+        )
+        table.add_row(
+            f"printer {check['printer']} counter",
+            f"{check['fed_since']} fed, {check['consumed_since']} consumed: {verdict}",
+        )
     Console().print(table)
     for warning in report.warnings:
         click.echo(f"warning: {warning}")
@@ -114,12 +128,127 @@ def show(station: Station, actor: Actor, as_json: bool) -> None:
 def spoil(
     station: Station, actor: Actor, serial: str, cause: str, note: str | None, as_json: bool
 ) -> None:
-    """Record a blank spoiled outside a print job (damaged in stock, a test print)."""
-    done = ops.spoil(station, actor, serial, cause, note)
+    """Ask to write off a blank spoiled outside a print job: a supervisor confirms."""
+    _asked(ops.spoil(station, actor, serial, cause, note), as_json)
+
+
+@stock.command()
+@click.argument("serial")
+@click.option("--note", required=True, help="Where it was last seen and looked for.")
+@json_option
+@acting
+def lost(station: Station, actor: Actor, serial: str, note: str, as_json: bool) -> None:
+    """Declare a blank lost: a supervisor confirms the write-off."""
+    _asked(ops.lost(station, actor, serial, note), as_json)
+
+
+def _asked(done: wops.WriteOffRequest, as_json: bool) -> None:
     if as_json:
         emit_json(done)
-    else:
-        click.echo(f"blank {done.serial} recorded spoiled ({cause_label(done.cause)})")
+        return
+    click.echo(
+        f"write-off request {done.id}: blank {done.serial} ({cause_label(done.cause)}) is "
+        "pending write-off until a supervisor other than you confirms it "
+        f"(stock writeoff confirm {done.id})"
+    )
+
+
+@stock.group()
+def writeoff() -> None:
+    """Write-off requests: list them; a supervisor who did not ask confirms or rejects."""
+
+
+@writeoff.command("list")
+@click.option("--all", "all_", is_flag=True, help="Decided requests too.")
+@json_option
+@acting
+def list_writeoffs(station: Station, actor: Actor, all_: bool, as_json: bool) -> None:
+    """Write-off requests awaiting a decision, oldest first."""
+    rows = wops.list_requests(station, actor, all_=all_)
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        click.echo("no write-off requests" + ("" if all_ else " pending"))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Write-off requests")
+    for column in ("id", "serial", "kind", "cause", "was", "job", "asked by", "at", "status"):
+        table.add_column(column)
+    for r in rows:
+        status = r.status if r.decided_by is None else f"{r.status} by {r.decided_by}"
+        table.add_row(
+            str(r.id),
+            r.serial,
+            r.kind,
+            cause_label(r.cause),
+            r.state_before,
+            "-" if r.job is None else str(r.job),
+            r.requested_by,
+            r.requested_at.isoformat(timespec="minutes"),
+            status,
+        )
+    Console().print(table)
+
+
+@writeoff.command("confirm")
+@click.argument("request_id", type=int)
+@click.option(
+    "--card-in-hand/--no-card",
+    "card_in_hand",
+    default=None,
+    help="Whether you hold the physical card (without it, say why in --note).",
+)
+@click.option("--note", default=None)
+@json_option
+@acting
+def confirm_writeoff(
+    station: Station,
+    actor: Actor,
+    request_id: int,
+    card_in_hand: bool | None,
+    note: str | None,
+    as_json: bool,
+) -> None:
+    """Confirm a write-off someone else asked for: the blank is recorded spoiled."""
+    done = wops.confirm(station, actor, request_id, card_in_hand=card_in_hand, note=note)
+    if as_json:
+        emit_json(done)
+        return
+    held = "card in hand" if done.card_in_hand else "without the card"
+    click.echo(
+        f"write-off request {done.id} confirmed ({held}): blank {done.serial} recorded "
+        f"spoiled ({cause_label(done.cause)})"
+    )
+
+
+@writeoff.command("reject")
+@click.argument("request_id", type=int)
+@click.option("--note", required=True, help="Why it is rejected (kept in the audit log).")
+@click.option(
+    "--card-in-hand/--no-card",
+    "card_in_hand",
+    default=None,
+    help="Whether you hold the blank (a blank never fed then goes back where it was).",
+)
+@json_option
+@acting
+def reject_writeoff(
+    station: Station,
+    actor: Actor,
+    request_id: int,
+    note: str,
+    card_in_hand: bool | None,
+    as_json: bool,
+) -> None:
+    """Reject a write-off someone else asked for: the blank goes where the evidence puts it."""
+    done = wops.reject(station, actor, request_id, note, card_in_hand=card_in_hand)
+    if as_json:
+        emit_json(done)
+        return
+    click.echo(f"write-off request {done.id} rejected: blank {done.serial} is {done.state_after}")
 
 
 @stock.command()

@@ -61,6 +61,7 @@ from printstation.jobs.queue import (
     waiting_count,
 )
 from printstation.jobs.render import PreparedCard, Renderer
+from printstation.ledger import counters
 from printstation.ledger.stock import BlankLedger
 from printstation.station import Station
 from printstation.storage.models import Enrolment, Job
@@ -192,6 +193,7 @@ class PrinterWorker:
         encoder: PcscEncoder | None = None
         try:
             printer = open_printer(self.cfg, state_dir=self.station.config.sim_dir)
+            self._check_counters(printer)
             encoder = PcscEncoder(self.cfg.reader, printer=self.name)
             while not self.stop.is_set():
                 if self._next_error is not None:
@@ -275,6 +277,11 @@ class PrinterWorker:
             except Exception as exc:
                 log.warning("printer %s: %s failed: %s", self.name, what, exc)
                 self._stopped_by(exc)
+        if printer is not None:
+            try:
+                self._check_counters(printer)
+            except Exception as exc:  # the next status or batch reads them again
+                log.warning("printer %s: reading its counters failed: %s", self.name, exc)
         closers: list[Callable[[], object]] = []
         if self._own_renderer:
             closers.append(self.renderer.close)
@@ -286,6 +293,16 @@ class PrinterWorker:
             except Exception:
                 log.exception("printer %s: closing failed", self.name)
         self.report.seconds = time.perf_counter() - self._started
+
+    def _check_counters(self, printer: CardPrinter) -> None:
+        """The printer's cards-fed counter against the ledger, read at the batch's start
+        and end only (printstation.ledger.counters)."""
+        fed = printer.counter("c")
+        if fed is None:
+            return
+        device = printer.identify().serial
+        with self.station.db.transaction() as session:
+            counters.observe(session, self.actor, self.name, fed, device)
 
     def _release_next(self) -> None:
         if self._next is not None:  # prepared but never started: back to the queue

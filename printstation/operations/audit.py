@@ -10,7 +10,7 @@ name and the station's from the configuration), never by an interface.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -19,7 +19,12 @@ from printstation.errors import InputError
 from printstation.operations.base import Actor, operation, transaction
 
 if TYPE_CHECKING:
+    from cryptography import x509
+    from sqlalchemy.orm import Session
+
     from printstation.ledger.audit import ChainProblem
+    from printstation.ledger.checkpoints import Checkpoint
+    from printstation.ledger.replay import LedgerProblem
     from printstation.reports.destruction import DestructionRecord
     from printstation.reports.reconcile import Reconciliation
     from printstation.station import Station
@@ -39,9 +44,34 @@ class Report(Generic[T]):
 
 @dataclass(frozen=True)
 class ChainCheck:
+    """What ``audit verify`` found: the chain against its checkpoints, and the ledger
+    replayed from the log against the tables."""
+
     events: int
     valid: bool
     problems: list[ChainProblem]
+    #: The ledger's differences from its replay (the first ones, named).
+    ledger: list[LedgerProblem] = field(default_factory=list)
+    #: How many ledger differences there are in all.
+    ledger_differences: int = 0
+    #: Checkpoints whose signature held, checked against the chain.
+    checkpoints: int = 0
+    #: Events whose MAC was checked (0 without the key).
+    macs_checked: int = 0
+    #: What could not be checked here (no key, no certificate), not a sign of tampering.
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CheckpointTaken:
+    """A checkpoint just taken, and the verification bundle written (if asked)."""
+
+    event_id: int
+    mac: str
+    method: str
+    at: str
+    #: The files written for an auditor: checkpoints and the signer's certificate.
+    files: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -92,6 +122,7 @@ def reconcile(
     note = (explanation or "").strip() or None
     with transaction(station) as s:
         result = run(s, station.timezone, first, last, counted, explanation=note, today=today)
+        result = _with_counters(s, actor, result)
         found = result.discrepancy
         if found is not None:
             audit.record(
@@ -108,7 +139,8 @@ def reconcile(
                 date_to=last.isoformat(),
                 ledger_balanced=result.balanced,
             )
-    name = f"rekonsiliasi-blangko-{first.isoformat()}_{last.isoformat()}"
+        name = f"rekonsiliasi-blangko-{first.isoformat()}_{last.isoformat()}"
+        station.checkpoint(s, f"report {name}")
     if pdf is None:
         return Report(result, name)
 
@@ -118,6 +150,22 @@ def reconcile(
         return write_reconciliation_pdf(result, path, station.config.office, **kw)
 
     return Report(result, name, _write_pdf(station, pdf, name, write))
+
+
+def _with_counters(s: Session, actor: Actor, result: Reconciliation) -> Reconciliation:
+    """The reconciliation with each printer's counter against the ledger (a new difference
+    is a ``printer.discrepancy`` event) and the spoiled cards not presented at a
+    destruction held after they were spoiled."""
+    from dataclasses import replace
+
+    from printstation.ledger import counters
+    from printstation.reports.destruction import not_presented
+
+    return replace(
+        result,
+        printer_counters=counters.checks(s, actor.name),
+        not_presented=[b.serial for b in not_presented(s)],
+    )
 
 
 @operation("audit.report")
@@ -130,7 +178,8 @@ def destruction_record(
     when = day or station.today()
     with transaction(station) as s:
         record = build(s, station.timezone, when, station.config.office)
-    name = f"berita-acara-pemusnahan-{when.isoformat()}"
+        name = f"berita-acara-pemusnahan-{when.isoformat()}"
+        station.checkpoint(s, f"report {name}")
     if pdf is None:
         return Report(record, name)
 
@@ -140,6 +189,102 @@ def destruction_record(
         return write_pdf(record, path, **kw)
 
     return Report(record, name, _write_pdf(station, pdf, name, write))
+
+
+@dataclass(frozen=True)
+class DestructionRecorded:
+    """A destruction as recorded: its number, when, the two people, the officials, the
+    serials presented."""
+
+    id: int
+    #: In the office's zone, ISO 8601 with the offset.
+    at: str
+    recorded_by: str
+    recorded_by_nip: str | None
+    witness: str
+    witness_nip: str | None
+    officials: list[dict[str, str]]
+    serials: list[str]
+    note: str | None
+    #: Spoiled cards still awaiting destruction after this one.
+    awaiting: int
+    #: Spoiled cards of an older spoilage this destruction did not present (a discrepancy).
+    not_presented: list[str]
+
+
+@operation("destruction.record")
+def destroy(
+    station: Station,
+    actor: Actor,
+    witness: Actor,
+    serials: list[str],
+    officials: list[str],
+    note: str | None = None,
+) -> DestructionRecorded:
+    """Record the destruction of the spoiled cards ``serials`` by two people: ``actor``
+    (a supervisor or an auditor) and ``witness``, a second person signed in here (another
+    NIP), in front of ``officials`` (``NAME:NIP`` each).
+
+    A serial that is not spoiled, or already destroyed, is refused (audited as
+    ``destruction.refused``) and nothing is recorded; a spoiled card of an older spoilage
+    not presented is named in the result as a discrepancy.
+    """
+    from printstation.errors import PermissionDenied, PrintStationError
+    from printstation.ledger import audit
+    from printstation.ledger import destruction as ledger
+    from printstation.operations.base import authorize, refusal
+    from printstation.people.users import same_person
+    from printstation.reports.destruction import awaiting_destruction, not_presented
+    from printstation.reports.indonesian import as_local
+
+    authorize(station, witness, "destruction.witness")
+    people = [ledger.Official.parse(text) for text in officials]
+    wanted = [s.strip() for s in serials if s.strip()]
+    note = (note or "").strip() or None
+    try:
+        with transaction(station) as s:
+            if actor.setup or witness.setup or same_person(s, actor.name, witness.name):
+                raise PermissionDenied(
+                    f"{witness.name} cannot witness a destruction recorded by {actor.name}: "
+                    "the second person must be someone else (another NIP)",
+                    where=witness.name,
+                )
+            done = ledger.record(
+                s,
+                recorded_by=actor.name,
+                recorded_by_nip=actor.nip,
+                witness=witness.name,
+                witness_nip=witness.nip,
+                serials=wanted,
+                officials=people,
+                note=note,
+            )
+            missing = [b.serial for b in not_presented(s)]
+            return DestructionRecorded(
+                id=done.id,
+                at=as_local(done.at, station.timezone).isoformat(timespec="seconds"),
+                recorded_by=actor.name,
+                recorded_by_nip=actor.nip,
+                witness=witness.name,
+                witness_nip=witness.nip,
+                officials=[o.as_json() for o in people],
+                serials=wanted,
+                note=note,
+                awaiting=len(awaiting_destruction(s)),
+                not_presented=missing,
+            )
+    except PrintStationError as exc:
+        with refusal(station) as s:
+            audit.record(
+                s,
+                actor.name,
+                "destruction.refused",
+                exc.where or actor.name,
+                serials=wanted,
+                witness=witness.name,
+                reason=exc.message,
+            )
+        raise
 
 
 @operation("audit.report")
@@ -152,7 +297,8 @@ def posting(
     when = day or station.today()
     with transaction(station) as s:
         result = run(s, station.timezone, when, when, today=station.today())
-    name = f"posting-stok-blangko-{when.isoformat()}"
+        name = f"posting-stok-blangko-{when.isoformat()}"
+        station.checkpoint(s, f"report {name}")
     if pdf is None:
         return Report(result, name)
 
@@ -170,21 +316,167 @@ def _write_pdf(station: Station, out: Path, name: str, write: Callable[..., Path
 
     path = out / f"{name}.pdf" if out.is_dir() else out
     write(path, station=station.config.name, now=datetime.now(UTC))
+    _write_bundle(station, path.parent, f"{path.stem}.")
     return str(path)
+
+
+def _write_bundle(station: Station, folder: Path, prefix: str = "") -> list[str]:
+    """What an auditor needs beside a report to verify a copy of the database elsewhere:
+    the checkpoints file and the document signer's certificate (never the MAC key,
+    which only the station's administrator copies, to an auditor trusted with it)."""
+    import shutil
+
+    from printstation.chip.pki import certificate_pem
+
+    written: list[str] = []
+    folder.mkdir(parents=True, exist_ok=True)
+    if station.checkpoints_path.exists():
+        target = folder / f"{prefix}checkpoints.jsonl"
+        shutil.copyfile(station.checkpoints_path, target)
+        written.append(str(target))
+    signer = station.signer
+    if signer is not None:
+        target = folder / f"{prefix}signer.pem"
+        target.write_text(certificate_pem(signer.certificate), encoding="ascii")
+        written.append(str(target))
+    return written
+
+
+@operation("audit.report")
+def checkpoint(station: Station, actor: Actor, *, out: Path | None = None) -> CheckpointTaken:
+    """Sign the audit chain's head now (also done daily and with every report); ``out``:
+    a folder to write the verification bundle to (checkpoints and certificate)."""
+    with transaction(station) as s:
+        taken: Checkpoint = station.checkpoint(s, f"asked by {actor.name}")  # type: ignore[assignment]
+    files = _write_bundle(station, out) if out is not None else []
+    return CheckpointTaken(taken.event_id, taken.mac, taken.method, taken.at, files)
 
 
 @operation("audit.verify")
 def verify_chain(station: Station, actor: Actor) -> ChainCheck:
-    """Re-hash the audit log; name every event changed, removed or inserted."""
-    from sqlalchemy import func, select
+    """Check the audit log: every event's MAC and link, gapless numbering, the chain
+    against every signed checkpoint (the station's ``keys/checkpoints.jsonl`` and the
+    table), and the ledger replayed from the log against the tables."""
+    from printstation.ledger.checkpoints import read_file
 
-    from printstation.ledger.audit import verify_chain as check
-    from printstation.storage.models import AuditEvent
-
+    certificate = station.signer.certificate if station.signer is not None else None
     with transaction(station) as s:
-        events = int(s.execute(select(func.count()).select_from(AuditEvent)).scalar_one())
-        problems = check(s)
-    return ChainCheck(events=events, valid=not problems, problems=problems)
+        key = station.audit_key(s)
+        return _verify(
+            s, key, read_file(station.checkpoints_path), certificate, {station.config.name}
+        )
+
+
+def verify_copy(
+    database_url: str,
+    checkpoints: Path,
+    *,
+    key: Path | None = None,
+    certificate: Path | None = None,
+) -> ChainCheck:
+    """Verify a copy of a station's database on another machine, against the station's
+    checkpoints file (exported with its reports), with the MAC key if the auditor holds
+    it and the signer's certificate for signed checkpoints.
+
+    No operation's role check: there is no station here, and the copy's accounts are not
+    what is trusted: the checkpoints file and the keys given are.
+    """
+    from printstation.chip.pki import load_certificate
+    from printstation.ledger.checkpoints import read_file, read_key
+    from printstation.storage.db import AuditSetup, Database, schema_is_current
+
+    if not checkpoints.exists():
+        raise InputError(f"there is no checkpoints file {checkpoints}", where=str(checkpoints))
+    marks = read_file(checkpoints)
+    mac_key = read_key(key) if key is not None else None
+    cert = load_certificate(certificate) if certificate is not None else None
+    db = Database(database_url, audit=AuditSetup(mac_key))
+    try:
+        if not schema_is_current(db.engine):
+            raise InputError(
+                "the database is not at this program's schema: verify it with the station's "
+                "own version of printstation",
+                where=database_url,
+            )
+        with db.session() as s:
+            return _verify(s, mac_key, marks, cert, {c.station for c in marks})
+    finally:
+        db.dispose()
+
+
+def _verify(
+    s: Session,
+    key: bytes | None,
+    trusted: list[Checkpoint],
+    certificate: x509.Certificate | None,
+    own: set[str],
+) -> ChainCheck:
+    from printstation.ledger.audit import ChainProblem, check_chain
+    from printstation.ledger.checkpoints import genuine, in_table
+    from printstation.ledger.replay import Replay
+
+    problems: list[ChainProblem] = []
+    warnings: list[str] = []
+    in_file = {c.signature for c in trusted}
+    table = list(in_table(s))
+    in_rows = {c.signature for c in table}
+    marks = []
+    unchecked = 0
+    for source, found in (
+        ("file", trusted),
+        ("table", [c for c in table if c.signature not in in_file]),
+    ):
+        for c in found:
+            ok = genuine(c, key=key, certificate=certificate)
+            if source == "table" and c.method != "hmac-sha256" and c.station not in own:
+                ok = None  # another station's signer (a shared database)
+            if ok is None:
+                unchecked += 1
+            elif ok:
+                marks.append(c.mark())
+            else:
+                where = "checkpoints file" if source == "file" else "audit_checkpoints table"
+                problems.append(
+                    ChainProblem(
+                        c.event_id,
+                        f"{c.label()} in the {where} has a bad signature (forged or altered)",
+                    )
+                )
+    for c in trusted:
+        if c.signature not in in_rows:
+            problems.append(
+                ChainProblem(
+                    c.event_id, f"{c.label()} was deleted from the audit_checkpoints table"
+                )
+            )
+    if unchecked:
+        what = "the MAC key" if key is None else "the signer's certificate"
+        warnings.append(f"{unchecked} checkpoint(s) not checked: this check has no {what}")
+    if key is None:
+        warnings.append(
+            "event MACs not checked (no --key): events after the last checkpoint are not "
+            "protected against an edit that recomputes the hashes"
+        )
+    if not trusted:
+        warnings.append("no checkpoints file entries: a cut tail or a wiped log cannot be seen")
+    replay = Replay()
+    summary = check_chain(s, key, marks, on_event=replay.feed)
+    problems.extend(summary.problems or [])
+    if summary.keyed_from > 1:
+        warnings.append(
+            f"events 1 to {summary.keyed_from - 1} predate the audit key (plain SHA-256)"
+        )
+    ledger, differences = replay.compare(s)
+    return ChainCheck(
+        events=summary.events,
+        valid=not problems and not differences,
+        problems=problems,
+        ledger=ledger,
+        ledger_differences=differences,
+        checkpoints=len(marks),
+        macs_checked=summary.macs_checked,
+        warnings=warnings,
+    )
 
 
 @operation("audit.read")

@@ -53,6 +53,10 @@ class PrinterState:
     warnings: list[dict[str, str]] = field(default_factory=list)
     profile: str = ""
     error: str | None = None
+    #: The printer's cards-fed counter against the ledger (printstation.ledger.counters):
+    #: fed_since, consumed_since, difference, discrepancy...; None if it keeps no counter
+    #: or cannot be asked.
+    counter_check: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -75,14 +79,31 @@ def list_printers(station: Station, actor: Actor) -> list[PrinterInfo]:
 @operation("printer.read")
 def status(station: Station, actor: Actor, name: str | None = None) -> list[PrinterState]:
     """The status of printer ``name`` (every printer when None); a printer that cannot be
-    reached says why instead of failing the others."""
+    reached says why instead of failing the others.
+
+    Each printer's cards-fed counter is checked against the ledger (its first reading is
+    the baseline); a new difference is a ``printer.discrepancy`` audit event and a
+    warning."""
     from printstation.drivers.printer import printer_status
+    from printstation.ledger import counters
 
     configs = [station.printer_config(name)] if name else list(station.config.printers)
-    return [
-        PrinterState(**printer_status(cfg, state_dir=station.config.sim_dir).as_json())
-        for cfg in configs
-    ]
+    read = [printer_status(cfg, state_dir=station.config.sim_dir).as_json() for cfg in configs]
+    states = []
+    with transaction(station) as s:
+        for found in read:
+            check = None
+            if not found.get("error"):
+                fed = (found.get("counters") or {}).get("cards_inserted")
+                check = counters.observe(s, actor.name, found["name"], fed, found.get("serial"))
+            if check is not None and check.difference:
+                code = "counter_discrepancy" if check.discrepancy else "counter_unsettled"
+                found["warnings"] = [
+                    *found.get("warnings", []),
+                    {"code": code, "message": check.message()},
+                ]
+            states.append(PrinterState(**found, counter_check=check.as_json() if check else None))
+    return states
 
 
 @operation("printer.operate")

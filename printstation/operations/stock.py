@@ -10,14 +10,17 @@ reserve may be used, and then it carries a warning and an audit event.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from printstation.errors import InputError, StockError
 from printstation.operations.base import Actor, operation, transaction
 
 if TYPE_CHECKING:
+    from printstation.operations.writeoffs import WriteOffRequest
     from printstation.station import Station
 
+#: The largest lot ``stock receive`` takes (one allocation letter's blanks).
+MAX_LOT = 1_000_000
 #: Causes a person records by hand; the print jobs record their own (encoding, printing).
 MANUAL_SPOIL_CAUSES = ("damaged", "test_print", "misfeed", "data_changed")
 
@@ -49,7 +52,7 @@ class LoadResult:
 
 @dataclass(frozen=True)
 class StockReport:
-    """The blank ledger now: received = issued + spoiled + on hand + unknown."""
+    """The blank ledger now: received = issued + spoiled + on hand + unknown + pending."""
 
     received: int
     issued: int
@@ -65,6 +68,12 @@ class StockReport:
     reserve: int
     low_stock: int
     warnings: list[str]
+    #: Each printer's cards fed against the blanks consumed through it, as last read
+    #: (printstation.ledger.counters.CounterCheck.as_json).
+    printer_counters: list[dict[str, Any]] = field(default_factory=list)
+    #: Blanks pending write-off: asked for, awaiting a supervisor's decision (counted
+    #: apart: received = issued + spoiled + on hand + unknown + pending).
+    pending: int = 0
 
 
 @dataclass(frozen=True)
@@ -86,13 +95,16 @@ class SettingResult:
 @operation("stock.receive")
 def receive(station: Station, actor: Actor, first: str, count: int, reference: str) -> LotResult:
     """Receive a lot of ``count`` serialised blanks from ``first``, against its letter."""
-    from printstation.ledger.stock import BlankLedger
+    from printstation.intake.serials import canonical_serial
+    from printstation.ledger.stock import BlankLedger, serial_run
     from printstation.reports.indonesian import as_local
 
-    if count < 1:
-        raise InputError(f"a lot holds at least one blank, not {count}")
+    if not 1 <= count <= MAX_LOT:
+        raise InputError(f"a lot holds 1 to {MAX_LOT:,} blanks, not {count:,}")
     if not reference.strip():
         raise InputError("give the allocation letter's reference of the lot")
+    canonical_serial(station.config, first, what="first serial")
+    canonical_serial(station.config, serial_run(first, count).last, what="the lot's last serial")
     with transaction(station) as s:
         lot = BlankLedger(s, actor.name).receive(first, count, reference.strip())
         s.flush()
@@ -122,6 +134,7 @@ def load(
     alone is that one blank. A load that would leave fewer blanks on hand (not loaded)
     than the supervisor's reserve is refused unless ``use_reserve``.
     """
+    from printstation.intake.serials import canonical_serial
     from printstation.ledger import audit
     from printstation.ledger.stock import BlankLedger, get_setting, serial_range
 
@@ -134,6 +147,7 @@ def load(
         ledger = BlankLedger(s, actor.name)
         wanted = 1 if count is None else count
         if first is not None:
+            canonical_serial(station.config, first, what="first serial")
             serials = serial_range(first, wanted)
         else:
             serials = ledger.on_hand_serials(wanted)
@@ -213,7 +227,9 @@ def _blanks_into_feeder(station: Station, printer: str, serials: list[str]) -> N
 
 @operation("stock.read")
 def show(station: Station, actor: Actor) -> StockReport:
-    """The ledger's counts, the blanks in each printer, the reserve and low-stock level."""
+    """The ledger's counts, the blanks in each printer, the reserve and low-stock level,
+    and each printer's counter against the ledger (a new difference is audited)."""
+    from printstation.ledger import counters
     from printstation.ledger.stock import BlankLedger, get_setting
 
     with transaction(station) as s:
@@ -222,7 +238,8 @@ def show(station: Station, actor: Actor) -> StockReport:
         by_printer = ledger.loaded_by_printer()
         not_loaded = ledger.not_loaded()
         reserve, low = get_setting(s, "reserve"), get_setting(s, "low_stock")
-    warnings = []
+        printer_checks = counters.checks(s, actor.name)
+    warnings = [c.message() for c in printer_checks if c.difference]
     if not counts.balanced:
         warnings.append("the ledger does not balance: run audit reconcile and tell the auditor")
     if counts.on_hand <= low:
@@ -233,6 +250,11 @@ def show(station: Station, actor: Actor) -> StockReport:
         )
     if counts.unknown:
         warnings.append(f"{counts.unknown} blanks of unknown fate: resolve their jobs")
+    if counts.pending:
+        warnings.append(
+            f"{counts.pending} blanks pending write-off: a supervisor who did not ask confirms "
+            "or rejects each (stock writeoff list)"
+        )
     return StockReport(
         received=counts.received,
         issued=counts.issued,
@@ -246,31 +268,64 @@ def show(station: Station, actor: Actor) -> StockReport:
         reserve=reserve,
         low_stock=low,
         warnings=warnings,
+        printer_counters=[c.as_json() for c in printer_checks],
+        pending=counts.pending,
     )
 
 
-@operation("stock.spoil")
+@operation("writeoff.request")
 def spoil(
     station: Station, actor: Actor, serial: str, cause: str, note: str | None = None
-) -> SpoilResult:
-    """Record a blank spoiled outside a print job (damaged in stock, a test print)."""
-    from printstation.ledger.stock import BlankLedger
-    from printstation.storage.models import Blank
+) -> WriteOffRequest:
+    """Ask for a blank spoiled outside a print job (damaged in stock, a test print) to be
+    written off: it is pending until a supervisor who is not you confirms it."""
+    from printstation.storage.states import WriteOffKind
 
     if cause not in MANUAL_SPOIL_CAUSES:
         raise InputError(
             f"{cause!r} is not a cause recorded by hand; one of {', '.join(MANUAL_SPOIL_CAUSES)}"
         )
+    return _ask(station, actor, serial, WriteOffKind.SPOIL, cause, note)
+
+
+@operation("writeoff.request")
+def lost(station: Station, actor: Actor, serial: str, note: str) -> WriteOffRequest:
+    """Declare a blank lost (where it was looked for, in ``note``): pending until a
+    supervisor who is not you confirms it."""
+    from printstation.ledger.writeoffs import LOST
+    from printstation.storage.states import WriteOffKind
+
+    if not (note or "").strip():
+        raise InputError(f"blank {serial}: say where it was last seen and looked for (--note)")
+    return _ask(station, actor, serial, WriteOffKind.LOST, LOST, note)
+
+
+def _ask(
+    station: Station, actor: Actor, serial: str, kind: str, cause: str, note: str | None
+) -> WriteOffRequest:
+    from printstation.ledger import writeoffs
+    from printstation.operations.writeoffs import nip_of, request_result
+    from printstation.storage.models import Blank, Job
+
+    serial = serial.strip()
+    note = (note or "").strip() or None
     with transaction(station) as s:
-        blank = s.get(Blank, serial)
-        if blank is not None and blank.state in ("in_use", "unknown"):
+        blank = s.get(Blank, serial, with_for_update=True)
+        job = s.get(Job, blank.job_id) if blank is not None and blank.job_id else None
+        if blank is not None and blank.state == "in_use":
             raise StockError(
-                f"blank {serial} belongs to print job {blank.job_id}: settle it with that job "
+                f"blank {serial} is at a printer for print job {blank.job_id}: a printer is "
+                "working on it; once it stops, settle the job (job resolve), not by hand",
+                where=serial,
+            )
+        if blank is not None and blank.state == "unknown" and job and job.state == "unresolved":
+            raise StockError(
+                f"blank {serial} belongs to print job {job.id}: settle it with that job "
                 "(job resolve), not by hand",
                 where=serial,
             )
-        spoilage = BlankLedger(s, actor.name).spoil(serial, cause, detail=note)
-        return SpoilResult(spoilage.serial, spoilage.cause, spoilage.detail, spoilage.by)
+        row = writeoffs.request(s, actor.name, nip_of(s, actor), serial, kind, cause, note=note)
+        return request_result(station, s, row)
 
 
 @operation("stock.reserve")

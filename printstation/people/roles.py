@@ -27,7 +27,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "enrol.import": frozenset({"operator"}),
     "stock.receive": frozenset({"operator", "supervisor"}),
     "stock.load": frozenset({"operator"}),
-    "stock.spoil": frozenset({"operator"}),
+    #: Ask for a blank to be written off (spoiled by hand, lost): a supervisor decides.
+    "writeoff.request": frozenset({"operator", "supervisor"}),
     "batch.run": frozenset({"operator"}),
     "job.resolve": frozenset({"operator"}),
     "job.resume": frozenset({"operator"}),
@@ -39,15 +40,18 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "approval.decide": frozenset({"supervisor"}),
     "job.cancel": frozenset({"supervisor"}),
     "job.requeue": frozenset({"supervisor"}),
-    "stock.reserve": frozenset({"supervisor"}),
     #: Confirm or reject a write-off request (never one's own: another NIP).
     "writeoff.decide": frozenset({"supervisor"}),
+    "stock.reserve": frozenset({"supervisor"}),
     "stock.threshold": frozenset({"supervisor"}),
     "user.manage": frozenset({"supervisor"}),
     "pki.manage": frozenset({"supervisor"}),
     # auditing
     "audit.verify": frozenset({"auditor", "supervisor"}),
     "audit.report": frozenset({"auditor", "supervisor"}),
+    # destroying spoiled cards: recorded by one, seen by a second person
+    "destruction.record": frozenset({"auditor", "supervisor"}),
+    "destruction.witness": frozenset({"operator", "supervisor", "auditor"}),
 }
 
 

@@ -1,7 +1,7 @@
 """The daily stock posting and the reconciliation as the office's documents.
 
 The posting is one office day's movement of blanks (opening, received, issued, spoiled,
-unknown, closing), the figure offices send up the chain daily; the reconciliation
+unknown, pending write-off, closing), the figure offices send up the chain daily; the reconciliation
 document is the auditor's period report with the physical count and the spoiled serials.
 Both are built from :func:`printstation.reports.reconcile.reconcile`.
 """
@@ -41,6 +41,7 @@ POSTING_FIELDS = (
     "issued",
     "spoiled",
     "unknown",
+    "pending",
     "closing_on_hand",
     "balanced",
 )
@@ -59,9 +60,11 @@ def posting_json(result: Reconciliation) -> dict[str, Any]:
         "issued": result.issued,
         "spoiled": result.spoiled_total,
         "unknown": result.unknown,
+        "pending": result.pending,
         "closing_on_hand": result.closing_on_hand,
         "balanced": result.balanced,
         "spoiled_by_cause": dict(result.spoiled_by_cause),
+        "pending_serials": list(result.pending_serials),
     }
 
 
@@ -87,6 +90,8 @@ def reconciliation_csv(result: Reconciliation) -> str:
         writer.writerow([item, _csv_value(value)])
     for serial in result.spoiled_serials:
         writer.writerow(["spoiled_serial", serial])
+    for serial in result.pending_serials:
+        writer.writerow(["pending_serial", serial])
     return out.getvalue()
 
 
@@ -108,13 +113,22 @@ def _figure_rows(result: Reconciliation, *, with_count: bool) -> list[list[Any]]
         ["C", label("Blangko terpakai: KTP-el diterbitkan", "Issued"), result.issued],
         ["D", label("Blangko rusak", "Spoiled"), result.spoiled_total],
         ["E", label("Blangko belum jelas statusnya", "Unknown, unresolved"), result.unknown],
-        ["F", label("Stok akhir (A + B - C - D - E)", "Closing on hand"), result.closing_on_hand],
+        [
+            "F",
+            label("Blangko menunggu persetujuan penghapusan", "Pending write-off"),
+            result.pending,
+        ],
+        [
+            "G",
+            label("Stok akhir (A + B - C - D - E - F)", "Closing on hand"),
+            result.closing_on_hand,
+        ],
     ]
     if with_count:
         counted = "-" if result.counted is None else result.counted
         rows += [
-            ["G", label("Hasil hitung fisik", "Physical count"), counted],
-            ["H", label("Selisih (G - F)", "Variance: counted less ledger"), _variance(result)],
+            ["H", label("Hasil hitung fisik", "Physical count"), counted],
+            ["I", label("Selisih (H - G)", "Variance: counted less ledger"), _variance(result)],
         ]
     return rows
 
@@ -134,10 +148,20 @@ def _variance(result: Reconciliation) -> Any:
 
 def _balance_sentence(result: Reconciliation) -> str:
     """Whether the ledger balances: its records agree with each other (not the count)."""
+    waiting = ""
+    if result.pending:
+        waiting = (
+            f" Terdapat {result.pending} ({in_words(result.pending)}) keping blangko yang "
+            "penghapusannya belum disetujui pejabat kedua (pending write-off, not yet "
+            "confirmed by a second person): " + ", ".join(result.pending_serials) + "."
+        )
     if result.balanced:
-        return "Pembukuan stok <b>SEIMBANG</b> (ledger balanced): setiap blangko tercatat nasibnya."
+        return (
+            "Pembukuan stok <b>SEIMBANG</b> (ledger balanced): setiap blangko tercatat "
+            "nasibnya." + waiting
+        )
     reasons = "; ".join(result.problems)
-    return f"Pembukuan stok <b>TIDAK SEIMBANG</b> (ledger not balanced): {reasons}."
+    return f"Pembukuan stok <b>TIDAK SEIMBANG</b> (ledger not balanced): {reasons}.{waiting}"
 
 
 def _count_block(result: Reconciliation) -> list[Flowable]:
@@ -255,6 +279,7 @@ def write_reconciliation_pdf(
         story.append(_serial_grid(result.spoiled_serials))
     else:
         story.append(pdf.para("Nihil (none)."))
+    story += _counters_block(result)
     story.append(
         pdf.signatures(
             f"{office.issue_place.title()}, {long_date(as_local(now, period.tz).date())}",
@@ -269,6 +294,44 @@ def write_reconciliation_pdf(
     return _write(
         path, story, f"{RECONCILIATION_TITLE} {period.label}", office, station, now, result
     )
+
+
+def _counters_block(result: Reconciliation) -> list[Flowable]:
+    """Each printer's cards fed against the blanks consumed through it, and the spoiled
+    cards not presented at a later destruction: the differences the auditor explains."""
+    parts: list[Flowable] = [
+        pdf.para("Pencacah kartu printer (printer counters against the ledger):", "heading")
+    ]
+    if result.printer_counters:
+        rows = [
+            [
+                c.printer,
+                c.device_serial or "-",
+                c.fed_since,
+                c.consumed_since,
+                f"{c.difference:+d}" if c.difference else "0",
+                "SELISIH" if c.discrepancy else "belum diselesaikan" if c.difference else "sesuai",
+            ]
+            for c in result.printer_counters
+        ]
+        parts.append(
+            pdf.ruled_table(
+                ["Printer", "No. Seri Printer", "Kartu Masuk", "Blangko Terpakai", "Selisih", ""],
+                rows,
+                [pdf.WIDTH * f for f in (0.13, 0.25, 0.15, 0.19, 0.12, 0.16)],
+                align_right=(2, 3, 4),
+            )
+        )
+    else:
+        parts.append(pdf.para("Belum ada printer yang dibaca pencacahnya (no printer read yet)."))
+    if result.not_presented:
+        parts.append(
+            pdf.para(
+                "SELISIH: blangko rusak yang tidak diperlihatkan pada pemusnahan sesudahnya "
+                "(not presented at a later destruction): " + ", ".join(result.not_presented)
+            )
+        )
+    return parts
 
 
 def _write(

@@ -2,14 +2,18 @@
 
 Each figure comes from the record of its own event, dated: lots received (Lot.received_at),
 cards issued (IssuedCard.issued_at), blanks spoiled (Spoilage.at) and blanks whose fate a
-crash left open (the ``stock.unknown`` audit events, and blanks still unknown). With
-"consumed" meaning issued or spoiled:
+crash left open (the ``stock.unknown`` audit events, and blanks still unknown), and blanks
+pending write-off (requested, not yet decided: the ``writeoffs`` rows). With "consumed"
+meaning issued or spoiled:
 
     opening on hand = received before the period - consumed before it
     unknown         = blanks unknown as the period ends (a stock, not a flow)
-    closing on hand = received by the period's end - consumed by then - unknown
+    pending         = blanks pending write-off as the period ends (a stock too)
+    closing on hand = received by the period's end - consumed by then - unknown - pending
 
-so opening + received - issued - spoiled - unknown = closing. When the period reaches
+so opening + received - issued - spoiled - unknown - pending = closing. A write-off
+asked for but not confirmed is never counted spoiled: it shows as pending, with its
+serial, until a second person decides. When the period reaches
 today, the closing figures are also checked against the blanks' current states and the
 ledger's own cross-checks; any disagreement makes the reconciliation unbalanced and is
 named in ``problems``.
@@ -30,7 +34,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from printstation.ledger.stock import SPOIL_CAUSES, BlankLedger
+from printstation.ledger.counters import CounterCheck
+from printstation.ledger.stock import WRITEOFF_CAUSES, BlankLedger
+from printstation.ledger.writeoffs import pending_at, rejected_unknown_before
 from printstation.reports.period import Period, naive_utc
 from printstation.storage.models import AuditEvent, Blank, IssuedCard, Lot, Spoilage
 
@@ -98,6 +104,14 @@ class Reconciliation:
     problems: list[str] = field(default_factory=list)
     #: The auditor's explanation of a difference between the count and the ledger.
     explanation: str | None = None
+    #: Each printer's cards fed against the blanks consumed through it, as last read
+    #: (printstation.ledger.counters); a difference is a discrepancy.
+    printer_counters: list[CounterCheck] = field(default_factory=list)
+    #: Spoiled serials not presented at a destruction held after they were spoiled.
+    not_presented: list[str] = field(default_factory=list)
+    #: Blanks pending write-off as the period ends: asked for, not yet decided.
+    pending: int = 0
+    pending_serials: list[str] = field(default_factory=list)
 
     @property
     def spoiled_total(self) -> int:
@@ -117,6 +131,10 @@ class Reconciliation:
         return discrepancy_of(self.counted, self.closing_on_hand, self.explanation)
 
     @property
+    def printer_discrepancies(self) -> list[CounterCheck]:
+        return [c for c in self.printer_counters if c.discrepancy]
+
+    @property
     def spoiled_serials(self) -> list[str]:
         return [s.serial for s in self.spoiled]
 
@@ -127,12 +145,17 @@ class Reconciliation:
             "issued": self.issued,
             "spoiled": {"total": self.spoiled_total, "by_cause": dict(self.spoiled_by_cause)},
             "unknown": self.unknown,
+            "pending": self.pending,
+            "pending_serials": list(self.pending_serials),
             "closing_on_hand": self.closing_on_hand,
             "counted": self.counted,
             "variance": self.variance,
             "discrepancy": None if self.discrepancy is None else self.discrepancy.as_json(),
             "balanced": self.balanced,
             "spoiled_serials": self.spoiled_serials,
+            "printer_counters": [c.as_json() for c in self.printer_counters],
+            "printer_discrepancy": bool(self.printer_discrepancies),
+            "not_presented_at_destruction": list(self.not_presented),
         }
 
     def summary_rows(self) -> list[tuple[str, int | str | None]]:
@@ -146,6 +169,7 @@ class Reconciliation:
         rows += [(f"spoiled_{cause}", n) for cause, n in self.spoiled_by_cause.items()]
         rows += [
             ("unknown", self.unknown),
+            ("pending", self.pending),
             ("closing_on_hand", self.closing_on_hand),
             ("counted", self.counted),
             ("variance", self.variance),
@@ -182,23 +206,28 @@ def reconcile(
     issued_by_end = _issued_before(session, end)
     spoiled_before = _spoiled_before(session, start)
     spoiled = spoiled_between(session, start, end)
-    by_cause = dict.fromkeys(SPOIL_CAUSES, 0)
+    by_cause = dict.fromkeys(WRITEOFF_CAUSES, 0)
     for blank in spoiled:
         by_cause[blank.cause] = by_cause.get(blank.cause, 0) + 1
-    unknown = len(unknown_at(session, end))
+    pending_serials = sorted(pending_at(session, end))
+    pending = len(pending_serials)
+    unknown = len(unknown_at(session, end) - set(pending_serials))
 
     opening = received_before - issued_before - spoiled_before
     received = received_by_end - received_before
     issued = issued_by_end - issued_before
-    closing = received_by_end - issued_by_end - (spoiled_before + len(spoiled)) - unknown
+    consumed_by_end = issued_by_end + spoiled_before + len(spoiled)
+    closing = received_by_end - consumed_by_end - unknown - pending
 
     problems: list[str] = []
-    if opening + received - issued - len(spoiled) - unknown != closing:
-        problems.append("opening + received - issued - spoiled - unknown differs from closing")
+    if opening + received - issued - len(spoiled) - unknown - pending != closing:
+        problems.append(
+            "opening + received - issued - spoiled - unknown - pending differs from closing"
+        )
     if opening < 0 or closing < 0:
         problems.append("more blanks consumed than received: a consumption predates its lot")
     if period.reaches(today or datetime.now(tz).date()):
-        problems += _current_state_problems(session, closing, unknown)
+        problems += _current_state_problems(session, closing, unknown, pending)
     return Reconciliation(
         period=period,
         opening_on_hand=opening,
@@ -212,6 +241,8 @@ def reconcile(
         spoiled=spoiled,
         problems=problems,
         explanation=explanation,
+        pending=pending,
+        pending_serials=pending_serials,
     )
 
 
@@ -250,6 +281,7 @@ def unknown_at(session: Session, moment: datetime) -> set[str]:
             select(Blank.serial).where(Blank.state == "unknown", Blank.updated_at < moment)
         ).scalars()
     )
+    marked |= rejected_unknown_before(session, moment)
     if not marked:
         return set()
     issued = session.execute(
@@ -287,7 +319,9 @@ def _spoiled_before(session: Session, moment: datetime) -> int:
     )
 
 
-def _current_state_problems(session: Session, closing: int, unknown: int) -> list[str]:
+def _current_state_problems(
+    session: Session, closing: int, unknown: int, pending: int = 0
+) -> list[str]:
     counts = BlankLedger(session, "auditor").counts()
     problems = []
     if counts.on_hand != closing:
@@ -297,11 +331,16 @@ def _current_state_problems(session: Session, closing: int, unknown: int) -> lis
         )
     if counts.unknown != unknown:
         problems.append(f"unknown {unknown} differs from the {counts.unknown} blanks unknown now")
+    if counts.pending != pending:
+        problems.append(
+            f"pending write-off {pending} differs from the {counts.pending} blanks pending now"
+        )
     if not counts.balanced:
         problems.append(
             "the ledger's records disagree: lots "
             f"{counts.received} vs blanks {counts.blanks_total}, issued cards {counts.issued} "
             f"vs issued blanks {counts.blanks_issued}, spoilages {counts.spoiled} vs spoiled "
-            f"blanks {counts.blanks_spoiled}"
+            f"blanks {counts.blanks_spoiled}, write-off requests pending "
+            f"{counts.requests_pending} vs blanks pending {counts.pending}"
         )
     return problems

@@ -62,6 +62,8 @@ CALLS: dict[str, Args] = {
     "stock.set_threshold": a(50),
     "audit.reconcile": a(),
     "audit.destruction_record": a(),
+    # a witness not signed in: refused past the recorder's role check
+    "audit.destroy": a(Actor("ani", "operator"), ["NOPE"], ["X:1"]),
     "audit.posting": a(),
     "audit.verify_chain": a(),
     "audit.log": a(1),
