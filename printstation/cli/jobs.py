@@ -215,7 +215,11 @@ def _request_text(kind: str, reason: str, deadline: date | None, replaces: str |
     "--outcome",
     required=True,
     type=click.Choice(ops.OUTCOMES),
-    help="issued: the card came out good; spoiled: it is spoiled; none: no blank left the feeder.",
+    help=(
+        "issued: the card came out good; spoiled: it is spoiled; none: no blank left the "
+        "feeder. spoiled, or none for a blank whose chip was read, asks a supervisor to "
+        "confirm the write-off."
+    ),
 )
 @click.option("--serial", help="The serial printed on the card, if the station does not know it.")
 @click.option(
@@ -241,6 +245,12 @@ def resolve_job(
         return
     blank = f" (blank {done.serial})" if done.serial else ""
     click.echo(f"job {done.job} settled {done.outcome}{blank}: now {done.state}")
+    if done.writeoff is not None:
+        click.echo(
+            f"write-off request {done.writeoff}: blank {done.serial} is pending write-off "
+            "until a supervisor other than you confirms it "
+            f"(stock writeoff confirm {done.writeoff})"
+        )
     if done.still_unknown:
         click.echo(
             f"job {done.job} still has blanks whose fate is open: "

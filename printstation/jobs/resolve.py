@@ -5,6 +5,13 @@ operator looks at the printer (its output hopper, reject box, the card path) and
 the card came out good (``issued``), it is spoiled (``spoiled``, with its cause), or no
 blank left the feeder (``none``). Nothing is guessed.
 
+Only ``issued`` is taken on the operator's word (the card is there, with its serial, for
+the person it was made for). ``spoiled``, and ``none`` for a blank whose chip the station
+read at the encoder (it did leave the feeder), would make a blank "not a card" that the
+printer never reported: they become write-off requests (printstation.ledger.writeoffs),
+the blank ``pending`` until a supervisor who is not the operator confirms or rejects.
+The job does not wait for that: it goes back to the queue at once.
+
 An unresolved job leaves that state only this way: settled ``issued`` it is done, settled
 ``spoiled`` or ``none`` it goes back to the queue (``resolve_requeue``). A job that has
 more than one blank whose fate is open (possible only in a database written before this
@@ -22,9 +29,10 @@ from sqlalchemy.orm import Session
 from printstation.errors import InputError, JobError
 from printstation.jobs import approvals
 from printstation.jobs.machine import JobFlow
-from printstation.ledger import audit
+from printstation.ledger import audit, writeoffs
 from printstation.ledger.stock import SPOIL_CAUSES, BlankLedger
 from printstation.storage.models import Blank, Job
+from printstation.storage.states import WriteOffKind
 
 OUTCOMES = ("issued", "spoiled", "none")
 
@@ -38,6 +46,8 @@ class Settlement:
     serial: str | None
     #: Serials of this job's blanks whose fate is still open (settle each of them too).
     still_unknown: list[str] = field(default_factory=list)
+    #: The write-off request a ``spoiled`` or ``none`` settlement made (its blank pending).
+    writeoff: int | None = None
 
 
 def resolve(
@@ -50,10 +60,19 @@ def resolve(
     cause: str = "print_failed",
     note: str | None = None,
     commit: bool = True,
+    nip: str | None = None,
 ) -> Job:
     """Settle job ``job_id`` (see ``settle``); returns the job."""
     return settle(
-        session, job_id, outcome, actor, serial=serial, cause=cause, note=note, commit=commit
+        session,
+        job_id,
+        outcome,
+        actor,
+        serial=serial,
+        cause=cause,
+        note=note,
+        commit=commit,
+        nip=nip,
     ).job
 
 
@@ -67,10 +86,13 @@ def settle(
     cause: str = "print_failed",
     note: str | None = None,
     commit: bool = True,
+    nip: str | None = None,
 ) -> Settlement:
     """Record what came out of the printer for unresolved job ``job_id``.
 
-    ``commit=False`` leaves everything in the caller's transaction.
+    ``spoiled``, and ``none`` for a blank whose chip was read, ask for a write-off in the
+    name of ``actor`` (``nip``: their NIP); the job is requeued at once. ``commit=False``
+    leaves everything in the caller's transaction.
     """
     if outcome not in OUTCOMES:
         raise InputError(f"outcome {outcome!r} is not one of {', '.join(OUTCOMES)}")
@@ -82,7 +104,7 @@ def settle(
     if job.state != "unresolved":
         raise JobError(f"job {job_id} is {job.state}, not unresolved: nothing to settle")
     ledger = BlankLedger(session, actor)
-    blank, others = _blank_of(session, job, serial, outcome)
+    blank, others, was_loaded = _blank_of(session, job, serial, outcome)
     audit.record(
         session,
         actor,
@@ -105,29 +127,56 @@ def settle(
         job.serial = blank.serial
         flow.step("resolve_issued", commit=commit, serial=blank.serial)
         return Settlement(job, outcome, blank.serial)
+    asked: int | None = None
     if outcome == "spoiled":
         if blank is None:
             raise InputError(f"job {job_id}: give the serial of the spoiled card (--serial)")
-        ledger.spoil(blank.serial, cause, job=job, detail=note or "settled by the operator")
-        settled: dict[str, object] = {"serial": blank.serial, "cause": cause}
+        asked = writeoffs.request(
+            session,
+            actor,
+            nip,
+            blank.serial,
+            WriteOffKind.JOB_SPOILED,
+            cause,
+            job=job,
+            note=note or "settled by the operator",
+            state_before="loaded" if was_loaded else "unknown",
+        ).id
+        settled: dict[str, object] = {"serial": blank.serial, "cause": cause, "writeoff": asked}
+    elif blank is not None and not was_loaded:
+        # The chip was read at the encoder: the blank left the feeder, whatever is said.
+        asked = writeoffs.request(
+            session,
+            actor,
+            nip,
+            blank.serial,
+            WriteOffKind.JOB_NONE,
+            writeoffs.NONE_CAUSE,
+            job=job,
+            note=note or "the operator says no card came out",
+            state_before="unknown",
+        ).id
+        settled = {"reason": "no card came out", "serial": blank.serial, "writeoff": asked}
     else:
-        if blank is not None:
+        if blank is not None:  # a loaded blank the operator named: still in the feeder
             ledger.unbind(blank.serial, job)
         settled = {"reason": "no blank was consumed"}
+    serial_settled = blank.serial if blank else None
     if others:  # more blanks of this job are open: it stays unresolved until they are settled
         session.flush()
         if commit:
             session.commit()
-        return Settlement(job, outcome, blank.serial if blank else None, others)
+        return Settlement(job, outcome, serial_settled, others, asked)
     flow.step("resolve_requeue", commit=commit, **settled)
-    return Settlement(job, outcome, blank.serial if blank else None)
+    return Settlement(job, outcome, serial_settled, writeoff=asked)
 
 
 def _blank_of(
     session: Session, job: Job, serial: str | None, outcome: str
-) -> tuple[Blank | None, list[str]]:
+) -> tuple[Blank | None, list[str], bool]:
     """The blank being settled (the one a crash left unknown, or the serial the operator
-    read) and the serials of the job's other blanks still unknown."""
+    read), the serials of the job's other blanks still unknown, and whether the blank
+    was a loaded one the operator named (bound to the job here)."""
     unknown = list(
         session.execute(
             select(Blank)
@@ -143,7 +192,7 @@ def _blank_of(
                 f"job {job.id} had blank {only.serial} at the encoder, "
                 f"not {serial}: check the serial printed on the card"
             )
-        return only, []
+        return only, [], False
     if len(unknown) > 1:
         serials = [b.serial for b in unknown]
         listed = ", ".join(serials)
@@ -165,9 +214,9 @@ def _blank_of(
                 f"({', '.join(others)}): settle them first (spoiled or none), "
                 "then the card that came out good"
             )
-        return chosen, others
+        return chosen, others, False
     if serial is None:
-        return None, []
+        return None, [], False
     blank = session.get(Blank, serial, with_for_update=True)
     if blank is None:
         raise InputError(f"blank {serial} is not in this station's stock")
@@ -178,4 +227,4 @@ def _blank_of(
         )
     blank.state, blank.job_id = "unknown", job.id
     session.flush()
-    return blank, []
+    return blank, [], True

@@ -44,9 +44,10 @@ SPOIL_CAUSES = (
     "data_changed",
     "misfeed",
     "test_print",
-    #: A blank no one can find, written off on a confirmed request (never by the printer).
-    "lost",
 )
+#: Every cause a spoilage can have: those above, and a blank no one can find, written
+#: off only on a confirmed request (printstation.ledger.writeoffs), never by a printer.
+WRITEOFF_CAUSES = (*SPOIL_CAUSES, "lost")
 _SERIAL = re.compile(r"^(?P<prefix>.*?)(?P<number>[0-9]+)$")
 
 
@@ -299,8 +300,8 @@ class BlankLedger:
     ) -> Spoilage:
         """Spoil ``serial``: the printer reported it (a batch), or a second person
         confirmed write-off request ``writeoff`` (printstation.ledger.writeoffs)."""
-        if cause not in SPOIL_CAUSES:
-            raise StockError(f"unknown spoil cause {cause!r}; one of {', '.join(SPOIL_CAUSES)}")
+        if cause not in WRITEOFF_CAUSES:
+            raise StockError(f"unknown spoil cause {cause!r}; one of {', '.join(WRITEOFF_CAUSES)}")
         blank = self._get_many([serial])[0]
         if blank.state in ("issued", "spoiled"):
             raise BlankAlreadyUsed(f"blank {serial} is already {blank.state}: it cannot be spoiled")

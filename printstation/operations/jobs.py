@@ -122,6 +122,11 @@ class ResolveResult:
     by: str
     #: The job's other blanks whose fate is still open: settle each of them too.
     still_unknown: list[str] = field(default_factory=list)
+    #: The write-off request ``spoiled`` (or ``none`` for a blank whose chip was read)
+    #: made: the blank is pending until a supervisor who is not you decides.
+    writeoff: int | None = None
+    #: The settled blank's state after this (pending while its write-off is undecided).
+    blank_state: str | None = None
 
 
 @dataclass(frozen=True)
@@ -312,9 +317,18 @@ def resolve(
     note: str | None = None,
 ) -> ResolveResult:
     """Settle an unresolved job: the card came out good (``issued``, its serial), it is
-    spoiled (``spoiled``, its cause), or no blank left the feeder (``none``)."""
-    from printstation.jobs.resolve import settle
+    spoiled (``spoiled``, its cause), or no blank left the feeder (``none``).
 
+    ``spoiled``, and ``none`` for a blank whose chip was read at the encoder, ask for a
+    write-off: the job is requeued at once, the blank pending until a supervisor who is
+    not you confirms or rejects it (``stock writeoff``)."""
+    from printstation.intake.serials import canonical_serial
+    from printstation.jobs.resolve import settle
+    from printstation.operations.writeoffs import nip_of
+    from printstation.storage.models import Blank
+
+    if serial is not None:
+        serial = canonical_serial(station.config, serial)
     with transaction(station) as s:
         _recover(s, actor)
         done = settle(
@@ -322,11 +336,13 @@ def resolve(
             job_id,
             outcome,
             actor.name,
-            serial=serial.strip() if serial else None,
+            serial=serial,
             cause=cause,
             note=note,
             commit=False,
+            nip=nip_of(s, actor),
         )
+        blank = s.get(Blank, done.serial) if done.serial else None
         return ResolveResult(
             job=job_id,
             outcome=outcome,
@@ -335,6 +351,8 @@ def resolve(
             state=done.job.state,
             by=actor.name,
             still_unknown=done.still_unknown,
+            writeoff=done.writeoff,
+            blank_state=blank.state if blank is not None else None,
         )
 
 

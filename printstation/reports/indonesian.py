@@ -29,6 +29,7 @@ CAUSE_LABELS = {
     "data_changed": "Perubahan data",
     "misfeed": "Salah tarik (misfeed)",
     "test_print": "Cetak uji",
+    "lost": "Hilang",
 }
 
 #: Indonesia's three time zones by their usual abbreviations.

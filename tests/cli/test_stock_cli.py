@@ -92,9 +92,21 @@ def test_the_reserve_refuses_a_load_until_the_operator_says_so(config: Path) -> 
 def test_spoil_and_threshold(config: Path) -> None:
     run(config, "ani", "receive", "--first", "S000001", "--count", "2", "--reference", "R")
     spoiled = run(config, "ani", "spoil", "S000002", "--cause", "damaged", "--note", "bent")
-    assert spoiled.exit_code == 0 and "S000002 recorded spoiled (Rusak fisik)" in spoiled.stdout
+    assert spoiled.exit_code == 0, spoiled.output
+    assert "blank S000002 (Rusak fisik) is pending write-off" in spoiled.stdout
     as_json = run(config, "ani", "spoil", "S000001", "--cause", "test_print", "--json")
-    assert json.loads(as_json.stdout)["by"] == "ani"
+    asked = json.loads(as_json.stdout)
+    assert (asked["requested_by"], asked["status"], asked["kind"]) == ("ani", "pending", "spoil")
+    listed = json.loads(run(config, "budi", "writeoff", "list", "--json").stdout)
+    assert [r["serial"] for r in listed] == ["S000002", "S000001"]
+    confirmed = run(config, "budi", "writeoff", "confirm", str(listed[0]["id"]), "--card-in-hand")
+    assert confirmed.exit_code == 0, confirmed.output
+    assert "blank S000002 recorded spoiled (Rusak fisik)" in confirmed.stdout
+    rejected = run(config, "budi", "writeoff", "reject", str(asked["id"]), "--note", "it is fine",
+                   "--card-in-hand", "--json")  # fmt: skip
+    assert json.loads(rejected.stdout)["state_after"] == "on_hand"
+    shown = json.loads(run(config, "ani", "show", "--json").stdout)
+    assert (shown["spoiled"], shown["pending"], shown["on_hand"]) == (1, 0, 1)
     level = run(config, "budi", "threshold", "25")
     assert level.stdout == "low-stock level set to 25 blanks (was 50)\n"
     assert actors(config, "stock.low_stock") == ["budi"]

@@ -103,7 +103,7 @@ def issue_card(station: Station, n: int, serial: str, nik: str = NIK) -> int:
 def test_the_operations_lists_are_the_domains() -> None:
     assert jobs.STATES == machine.STATES
     assert jobs.OUTCOMES == domain_resolve.OUTCOMES
-    assert jobs.SPOIL_CAUSES == domain_stock.SPOIL_CAUSES
+    assert jobs.SPOIL_CAUSES == domain_stock.SPOIL_CAUSES  # "lost" is never a job's
     assert jobs.PRIORITY_REASONS == domain_approvals.PRIORITY_REASONS
     assert jobs.REPRINT_REASONS == rows.REPRINT_REASONS
 
@@ -235,7 +235,7 @@ def test_listing_showing_and_settling_take_back_the_jobs_of_a_gone_batch(
         assert jobs.show_job(station, ani, running).state == "printing"
     else:  # the operator settles the abandoned job straight away
         done = jobs.resolve(station, ani, abandoned, "spoiled", cause="print_failed")
-        assert (done.state, done.serial) == ("queued", "S000001")
+        assert (done.state, done.serial, done.blank_state) == ("queued", "S000001", "pending")
     assert job_state(station, running) == "printing"
     assert blank(station, "S000002") == ("in_use", running)
     if how != "resolve":
@@ -263,9 +263,13 @@ def test_resolve_issued_spoiled_and_none(station: Station) -> None:
     none = jobs.resolve(station, ani, empty, "none")
     assert (none.state, none.serial, none.still_unknown) == ("queued", "S000003", [])
     assert blank(station, "S000001") == ("issued", good)
-    assert blank(station, "S000002") == ("spoiled", bad)
-    assert blank(station, "S000003") == ("loaded", None)
+    # The operator's word alone writes no blank off: both wait for a supervisor.
+    assert spoiled.writeoff is not None and none.writeoff is not None
+    assert (spoiled.blank_state, none.blank_state) == ("pending", "pending")
+    assert blank(station, "S000002") == ("pending", bad)
+    assert blank(station, "S000003") == ("pending", empty)
     assert [e.actor for e in events(station, "job.resolve")] == ["ani"] * 3
+    assert [e.subject for e in events(station, "writeoff.request")] == ["S000002", "S000003"]
     with pytest.raises(JobError, match=f"job {good} is issued, not unresolved"):
         jobs.resolve(station, ani, good, "none")
     with pytest.raises(InputError, match="there is no job 999"):
@@ -297,7 +301,7 @@ def test_an_unresolved_job_is_settled_not_requeued(station: Station) -> None:
         with pytest.raises(JobError, match="cannot requeue from state unresolved"):
             JobFlow(found, s, "budi").step("requeue")
     done = jobs.resolve(station, who(station, "ani"), job_id, "spoiled")
-    assert done.state == "queued" and blank(station, "S000001") == ("spoiled", job_id)
+    assert done.state == "queued" and blank(station, "S000001") == ("pending", job_id)
 
 
 def test_requeue_is_for_failed_jobs(station: Station) -> None:
@@ -350,7 +354,7 @@ def test_a_job_with_two_open_blanks_is_settled_one_blank_at_a_time(station: Stat
     )
     last = jobs.resolve(station, ani, job_id, "issued", serial="S000002")
     assert (last.state, last.serial, last.still_unknown) == ("issued", "S000002", [])
-    assert blank(station, "S000001") == ("spoiled", job_id)
+    assert blank(station, "S000001") == ("pending", job_id)
     assert blank(station, "S000002") == ("issued", job_id)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from printstation.errors import ConfigError, InputError, StockError, UnknownBlank
 from printstation.ledger.stock import BlankLedger
-from printstation.operations import stock
+from printstation.operations import stock, writeoffs
 from printstation.sim.printer.ops import read_state
 from printstation.station import Station
 from printstation.storage.models import Blank
@@ -129,18 +129,24 @@ def test_show_counts_printers_reserve_and_warnings(station: Station) -> None:
     ani, budi = who(station, "ani"), who(station, "budi")
     stock.receive(station, ani, "S000001", 10, "L/1")
     stock.load(station, ani, "P1", count=4)
-    stock.spoil(station, ani, "S000010", "damaged", "dropped")
+    asked = stock.spoil(station, ani, "S000010", "damaged", "dropped")
     stock.set_reserve(station, budi, 6)
     stock.set_threshold(station, budi, 9)
     report = stock.show(station, who(station, "citra"))
-    assert (report.received, report.issued, report.spoiled, report.on_hand) == (10, 0, 1, 9)
-    assert (report.loaded, report.not_loaded, report.unknown) == (4, 5, 0)
+    # Asked for, not yet confirmed: pending write-off, neither on hand nor spoiled.
+    assert (report.received, report.issued, report.spoiled, report.on_hand) == (10, 0, 0, 9)
+    assert (report.loaded, report.not_loaded, report.unknown, report.pending) == (4, 5, 0, 1)
     assert report.loaded_by_printer == {"P1": 4}
     assert (report.reserve, report.low_stock, report.balanced) == (6, 9, True)
     assert report.warnings == [
         "low stock: 9 blanks on hand (the level is 9)",
         "5 blanks on hand and not loaded, below the priority reserve of 6",
+        "1 blanks pending write-off: a supervisor who did not ask confirms or rejects each "
+        "(stock writeoff list)",
     ]
+    writeoffs.confirm(station, budi, asked.id, card_in_hand=True)
+    report = stock.show(station, ani)
+    assert (report.spoiled, report.on_hand, report.pending, report.balanced) == (1, 9, 0, True)
     stock.set_threshold(station, budi, 8)
     stock.set_reserve(station, budi, 5)
     assert stock.show(station, ani).warnings == []
@@ -150,23 +156,25 @@ def test_spoil_by_hand(station: Station) -> None:
     ani = who(station, "ani")
     stock.receive(station, ani, "S000001", 3, "L/1")
     done = stock.spoil(station, ani, "S000002", "test_print", "alignment check")
-    assert (done.serial, done.cause, done.note, done.by) == (
+    assert (done.serial, done.cause, done.note, done.requested_by, done.status) == (
         "S000002",
         "test_print",
         "alignment check",
         "ani",
+        "pending",
     )
+    assert (done.kind, done.state_before, done.blank_state) == ("spoil", "on_hand", "pending")
     with pytest.raises(InputError, match="not a cause recorded by hand"):
         stock.spoil(station, ani, "S000001", "encoding_failed")
-    with pytest.raises(UnknownBlank):
+    with pytest.raises(StockError, match="not in this station's received stock"):
         stock.spoil(station, ani, "X1", "damaged")
     with station.db.transaction() as s:
         job = add_job(s, 1, state="at_encoder")
         BlankLedger(s, "ani").identify("S000003", "P1", job)
         job_id = job.id
-    with pytest.raises(StockError, match=f"belongs to print job {job_id}.*job resolve"):
+    with pytest.raises(StockError, match=f"print job {job_id}.*job resolve"):
         stock.spoil(station, ani, "S000003", "damaged")
-    assert states(station) == {"S000001": "on_hand", "S000002": "spoiled", "S000003": "in_use"}
+    assert states(station) == {"S000001": "on_hand", "S000002": "pending", "S000003": "in_use"}
 
 
 def test_settings_return_old_and_new_and_are_audited(station: Station) -> None:

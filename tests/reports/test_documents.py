@@ -130,7 +130,7 @@ def test_a_count_short_of_the_ledger_is_a_discrepancy_in_the_pdf(
 ) -> None:
     """13 on hand, 11 counted: the ledger balances, but the count does not agree with it."""
     text = _reconciliation_pdf(storied_db, tmp_path, 11)
-    assert "Selisih (G - F)" in text and "-2 (kurang)" in text
+    assert "Selisih (H - G)" in text and "-2 (kurang)" in text
     assert (
         "TERDAPAT SELISIH KURANG 2 (dua) keping: hasil hitung fisik 11 keping lebih sedikit "
         "daripada catatan stok 13 keping"
@@ -164,13 +164,15 @@ def test_daily_posting_csv_json_and_pdf(storied_db: Database, tmp_path: Path) ->
         "issued": 1,
         "spoiled": 1,
         "unknown": 1,
+        "pending": 0,
         "closing_on_hand": 17,
         "balanced": True,
         "spoiled_by_cause": None,
+        "pending_serials": [],
     }
     assert posting_csv(result).splitlines() == [
-        "date,opening_on_hand,received,issued,spoiled,unknown,closing_on_hand,balanced",
-        "2024-05-03,20,0,1,1,1,17,true",
+        "date,opening_on_hand,received,issued,spoiled,unknown,pending,closing_on_hand,balanced",
+        "2024-05-03,20,0,1,1,1,0,17,true",
     ]
     text = pdf_text(
         write_posting_pdf(result, tmp_path / "p.pdf", OFFICE, station="KUPANG-01", now=NOW)

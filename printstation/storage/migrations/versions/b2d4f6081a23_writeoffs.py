@@ -64,6 +64,10 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "(status = 'pending') = (decided_by IS NULL)", name="ck_writeoffs_decided"
         ),
+        sa.CheckConstraint(
+            "status <> 'confirmed' OR (decided_nip IS NOT NULL AND requested_nip IS NOT NULL)",
+            name="ck_writeoffs_confirmed_by_persons",
+        ),
     )
     op.create_index("ix_writeoffs_serial", "writeoffs", ["serial"])
     op.create_index("ix_writeoffs_status", "writeoffs", ["status"])
