@@ -422,6 +422,8 @@ def verify(
             station = obj.station()
             ctx.call_on_close(station.close)
             check = ops.verify_chain(station, obj.sign_in(station))
+    for warning in check.warnings:
+        click.echo(f"note: {warning}", err=True)
     if as_json:
         emit_json(check)
     else:
@@ -431,8 +433,6 @@ def verify(
 
 
 def _verify_text(check: ops.ChainCheck) -> None:
-    for warning in check.warnings:
-        click.echo(f"note: {warning}", err=True)
     if check.valid:
         click.echo(
             f"audit log intact: {check.events} events, {check.macs_checked} MACs and "

@@ -40,6 +40,7 @@ def station(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     with db.transaction() as s:
         tell_story(s, monkeypatch)
     db.dispose()
+    write_test_key(tmp_path)
     monkeypatch.chdir(tmp_path)
     return config
 
@@ -144,7 +145,11 @@ def test_daily_posting(station: Path) -> None:
 def test_verify_an_intact_chain(station: Path) -> None:
     result = run(station, "verify", "--json")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == {"events": 20, "valid": True, "problems": []}
+    data = json.loads(result.stdout)
+    assert (data["events"], data["valid"], data["problems"], data["ledger"]) == (37, True, [], [])
+    assert data["macs_checked"] == 37
+    text = run(station, "verify")
+    assert "audit log intact: 37 events, 37 MACs" in text.stdout
 
 
 def _tamper(config: Path, database_url: str, how: str) -> None:
@@ -154,14 +159,14 @@ def _tamper(config: Path, database_url: str, how: str) -> None:
             s.execute(update(AuditEvent).where(AuditEvent.id == 7).values(subject="S999999"))
         elif how == "deleted":
             s.execute(delete(AuditEvent).where(AuditEvent.id == 7))
-        else:  # an event appended with a correct hash, but not through the head
+        else:  # an event appended with a plain hash, but not through the head
             head = s.get(AuditHead, 1)
             assert head is not None
             at = datetime(2024, 5, 5, 1, 0)
             detail = {"cause": "damaged"}
             s.add(
                 AuditEvent(
-                    id=21,
+                    id=38,
                     at=at,
                     actor="op",
                     action="stock.spoil",
@@ -176,27 +181,27 @@ def _tamper(config: Path, database_url: str, how: str) -> None:
 
 @pytest.mark.parametrize(
     ("how", "event_id", "words"),
-    [("changed", 7, "changed"), ("deleted", 8, "removed"), ("inserted", 21, "end")],
+    [("changed", 7, "MAC does not match"), ("deleted", 8, "missing"), ("inserted", 38, "MAC")],
 )
 def test_verify_names_the_tampered_event(
     station: Path, database_url: str, how: str, event_id: int, words: str
 ) -> None:
     _tamper(station, database_url, how)
     result = run(station, "verify", "--json")
-    assert result.exit_code == 1
+    assert result.exit_code == EXIT_CHECK_FAILED
     data = json.loads(result.stdout)
     assert data["valid"] is False
-    assert [p["event_id"] for p in data["problems"]] == [event_id]
+    assert data["problems"][0]["event_id"] == event_id
     assert words in data["problems"][0]["problem"]
     text = run(station, "verify")
-    assert text.exit_code == 1 and f"event {event_id}:" in text.output
+    assert text.exit_code == EXIT_CHECK_FAILED and f"event {event_id}:" in text.output
 
 
 def test_log_shows_the_latest_events_newest_first(station: Path) -> None:
     result = run(station, "log", "--limit", "3", "--json")
     assert result.exit_code == 0, result.output
     events = json.loads(result.stdout)["events"]
-    assert [e["id"] for e in events] == [20, 19, 18]
+    assert [e["id"] for e in events] == [37, 36, 35]
     assert events[0]["subject"] == "S000017" and events[0]["at"] == "2024-05-05T07:00:00+08:00"
     text = run(station, "log", "--limit", "1", user="operator").output
     assert "stock.spoil" in text and "WITA" in text
@@ -317,7 +322,7 @@ def test_log_filters(station: Path) -> None:
         return [e["id"] for e in json.loads(result.stdout)["events"]]
 
     everything = ids()
-    assert len(everything) == 20
+    assert len(everything) == 37  # 20 stock movements and 17 blanks bound at the encoder
     receives = ids("--action", "stock.receive")
     assert len(receives) == 2
     stock_events = ids("--action", "stock")
@@ -327,13 +332,14 @@ def test_log_filters(station: Path) -> None:
     # S000011: bound to a job, left unknown by a crash on the 2nd, issued on the 3rd.
     serial = run(station, "log", "--json", "--serial", "S000011")
     actions = [e["action"] for e in json.loads(serial.stdout)["events"]]
-    assert actions == ["stock.issue", "stock.unknown"]
+    assert actions == ["stock.issue", "stock.unknown", "stock.bind"]
     assert ids("--serial", "S000011", "--from", "2024-05-03", "--to", "2024-05-03") == [
         ids("--serial", "S000011")[0]
     ]
     day5 = run(station, "log", "--json", "--from", "2024-05-05")
-    assert [e["subject"] for e in json.loads(day5.stdout)["events"]] == ["S000017"]
+    assert [e["subject"] for e in json.loads(day5.stdout)["events"]] == ["S000017"] * 2
     job = run(station, "log", "--json", "--job", "1")
     assert [(e["action"], e["subject"]) for e in json.loads(job.stdout)["events"]] == [
-        ("stock.issue", "S000001")
+        ("stock.issue", "S000001"),
+        ("stock.bind", "S000001"),
     ]
