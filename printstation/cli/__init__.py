@@ -89,6 +89,11 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def on_terminal() -> bool:
+    """Whether a person types at this command (its input is a terminal)."""
+    return sys.stdin.isatty()
+
+
 class Context:
     def __init__(self, config: str | None = None, user: str = "operator") -> None:
         self.config = config
@@ -104,7 +109,7 @@ class Context:
     def pin(self) -> str | None:
         """$PRINTSTATION_PIN, else on a terminal a prompt (the PIN is not echoed)."""
         pin = os.environ.get("PRINTSTATION_PIN") or None
-        if pin is None and sys.stdin.isatty():
+        if pin is None and on_terminal():
             pin = getpass.getpass(f"PIN for {self.user}: ").strip() or None
         return pin
 
