@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from printstation.config import OfficeConfig
@@ -38,7 +38,7 @@ from printstation.reports.indonesian import (
 )
 from printstation.reports.period import Period
 from printstation.reports.reconcile import SpoiledBlank, spoiled_between
-from printstation.storage.models import Blank, Destruction, Spoilage
+from printstation.storage.models import Blank, Destruction, Spoilage, User
 
 TITLE = "BERITA ACARA PEMUSNAHAN BLANGKO KTP-EL RUSAK"
 #: The title of a day with no destruction recorded: a list, not a berita acara.
@@ -58,13 +58,26 @@ class DestructionHeld:
     officials: list[dict[str, str]]
     serials: list[str]
     note: str | None = None
+    #: Each serial's cause of spoiling.
+    causes: dict[str, str] = field(default_factory=dict)
+    #: The two people's full names, as their accounts give them (None if unknown).
+    recorded_by_full_name: str | None = None
+    witness_full_name: str | None = None
 
     def as_json(self, tz: ZoneInfo) -> dict[str, Any]:
         return {
             "id": self.id,
             "at": as_local(self.at, tz).isoformat(timespec="seconds"),
-            "recorded_by": {"name": self.recorded_by, "nip": self.recorded_by_nip},
-            "witness": {"name": self.witness, "nip": self.witness_nip},
+            "recorded_by": {
+                "name": self.recorded_by,
+                "full_name": self.recorded_by_full_name,
+                "nip": self.recorded_by_nip,
+            },
+            "witness": {
+                "name": self.witness,
+                "full_name": self.witness_full_name,
+                "nip": self.witness_nip,
+            },
             "officials": list(self.officials),
             "serials": list(self.serials),
             "count": len(self.serials),
@@ -170,9 +183,18 @@ def destruction_record(
     ).scalars()
     destructions = []
     for d in held:
-        serials = session.execute(
-            select(Spoilage.serial).where(Spoilage.destruction_id == d.id).order_by(Spoilage.serial)
-        ).scalars()
+        causes = dict(
+            session.execute(
+                select(Spoilage.serial, Spoilage.cause)
+                .where(Spoilage.destruction_id == d.id)
+                .order_by(Spoilage.serial)
+            ).all()
+        )
+        names = dict(
+            session.execute(
+                select(User.name, User.full_name).where(User.name.in_([d.recorded_by, d.witness]))
+            ).all()
+        )
         destructions.append(
             DestructionHeld(
                 id=d.id,
@@ -182,8 +204,11 @@ def destruction_record(
                 witness=d.witness,
                 witness_nip=d.witness_nip,
                 officials=list(d.officials or []),
-                serials=list(serials),
+                serials=list(causes),
                 note=d.note,
+                causes=causes,
+                recorded_by_full_name=names.get(d.recorded_by),
+                witness_full_name=names.get(d.witness),
             )
         )
     return DestructionRecord(
@@ -192,7 +217,7 @@ def destruction_record(
         office,
         spoiled_between(session, period.start, period.end),
         destructions=destructions,
-        awaiting=awaiting_destruction(session),
+        awaiting=awaiting_destruction(session, by=period.end),
         not_presented=not_presented(session),
     )
 
@@ -201,7 +226,7 @@ def _spoiled(session: Session, *conditions: Any) -> list[SpoiledBlank]:
     rows = session.execute(
         select(Spoilage, Blank.printer)
         .join(Blank, Blank.serial == Spoilage.serial)
-        .where(Spoilage.destruction_id.is_(None), *conditions)
+        .where(*conditions)
         .order_by(Spoilage.at, Spoilage.serial)
     ).all()
     return [
@@ -210,25 +235,37 @@ def _spoiled(session: Session, *conditions: Any) -> list[SpoiledBlank]:
     ]
 
 
-def awaiting_destruction(session: Session) -> list[SpoiledBlank]:
-    """Spoiled cards not yet presented at a destruction, oldest first."""
-    return _spoiled(session)
+def awaiting_destruction(session: Session, *, by: datetime | None = None) -> list[SpoiledBlank]:
+    """Spoiled cards not yet presented at a destruction (now, or at the moment ``by``:
+    spoiled before it and not destroyed before it), oldest first."""
+    if by is None:
+        return _spoiled(session, Spoilage.destruction_id.is_(None))
+    later = select(Destruction.id).where(Destruction.at >= by)
+    return _spoiled(
+        session,
+        Spoilage.at < by,
+        or_(Spoilage.destruction_id.is_(None), Spoilage.destruction_id.in_(later)),
+    )
 
 
 def not_presented(session: Session) -> list[SpoiledBlank]:
     """Spoiled cards not presented at a destruction recorded after they were spoiled: a
     discrepancy (the card should have been there)."""
     latest = select(func.max(Destruction.at)).scalar_subquery()
-    return _spoiled(session, Spoilage.at < latest)
+    return _spoiled(session, Spoilage.destruction_id.is_(None), Spoilage.at < latest)
 
 
-def _people(destruction: DestructionHeld) -> str:
-    def one(name: str, nip: str | None) -> str:
-        return f"{name} (NIP {nip})" if nip else name
+def _person(account: str, full_name: str | None) -> str:
+    return f"{full_name} ({account})" if full_name else account
+
+
+def _people(d: DestructionHeld) -> str:
+    def one(who: str, nip: str | None) -> str:
+        return f"{who}, NIP {nip}" if nip else who
 
     return (
-        f"{one(destruction.recorded_by, destruction.recorded_by_nip)} dan "
-        f"{one(destruction.witness, destruction.witness_nip)}"
+        f"{one(_person(d.recorded_by, d.recorded_by_full_name), d.recorded_by_nip)} dan "
+        f"{one(_person(d.witness, d.witness_full_name), d.witness_nip)}"
     )
 
 
@@ -325,18 +362,13 @@ def write_pdf(record: DestructionRecord, path: Path, *, station: str, now: datet
         story.append(pdf.para(f"Pejabat yang hadir: {officials}."))
         if d.note:
             story.append(pdf.para(f"Catatan: {d.note}"))
-        by_serial = {b.serial: b for b in record.spoiled}
         rows = [
-            [
-                no,
-                serial,
-                cause_label(by_serial[serial].cause) if serial in by_serial else "-",
-            ]
+            [no, serial, cause_label(d.causes[serial]) if serial in d.causes else "-"]
             for no, serial in enumerate(d.serials, start=1)
         ]
         story.append(
             pdf.ruled_table(
-                ["No.", "Nomor Seri Blangko yang Diperlihatkan", "Penyebab (rusak hari ini)"],
+                ["No.", "Nomor Seri Blangko yang Diperlihatkan", "Penyebab Kerusakan"],
                 rows,
                 [pdf.WIDTH * f for f in (0.08, 0.52, 0.40)],
                 align_center=(0,),
@@ -351,11 +383,41 @@ def write_pdf(record: DestructionRecord, path: Path, *, station: str, now: datet
             )
         )
         story.append(_spoiled_table(record.not_presented, record.tz, dated=True))
+    story.append(pdf.para("Blangko rusak pada hari ini (spoiled this day):", "heading"))
+    if record.spoiled:
+        destroyed_in = {s: d.id for d in record.destructions for s in d.serials}
+        rows = [
+            [
+                no,
+                blank.serial,
+                cause_label(blank.cause),
+                f"{local_time(blank.at, record.tz)} {zone}",
+                blank.printer or "-",
+                f"dimusnahkan (no. {destroyed_in[blank.serial]})"
+                if blank.serial in destroyed_in
+                else "belum dimusnahkan",
+            ]
+            for no, blank in enumerate(record.spoiled, start=1)
+        ]
+        story.append(
+            pdf.ruled_table(
+                ["No.", "Nomor Seri Blangko", "Penyebab Kerusakan", "Waktu", "Printer", "Status"],
+                rows,
+                [pdf.WIDTH * f for f in (0.06, 0.2, 0.25, 0.13, 0.1, 0.26)],
+                align_center=(0, 3, 4),
+            )
+        )
+    else:
+        story.append(pdf.para("Tidak ada blangko rusak pada hari ini (nihil)."))
+    older = [b for b in record.awaiting if b.serial not in {s.serial for s in record.spoiled}]
     story.append(
-        pdf.para("Blangko rusak yang belum dimusnahkan (awaiting destruction):", "heading")
+        pdf.para(
+            "Blangko rusak hari-hari sebelumnya yang belum dimusnahkan (awaiting destruction):",
+            "heading",
+        )
     )
-    if record.awaiting:
-        story.append(_spoiled_table(record.awaiting, record.tz, dated=True))
+    if older:
+        story.append(_spoiled_table(older, record.tz, dated=True))
     else:
         story.append(pdf.para("Nihil (none)."))
     story.append(pdf.para("Blangko rusak pada hari ini, menurut penyebab:", "heading"))
@@ -375,8 +437,13 @@ def write_pdf(record: DestructionRecord, path: Path, *, station: str, now: datet
         people: list[tuple[str, str, str, str]] = []
         for d in record.destructions:
             people += [
-                ("Yang mencatat,", "Pengawas / Auditor", d.recorded_by, d.recorded_by_nip or ""),
-                ("Saksi,", "Petugas", d.witness, d.witness_nip or ""),
+                (
+                    "Yang mencatat,",
+                    "Pengawas / Auditor",
+                    _person(d.recorded_by, d.recorded_by_full_name),
+                    d.recorded_by_nip or "",
+                ),
+                ("Saksi,", "Petugas", _person(d.witness, d.witness_full_name), d.witness_nip or ""),
             ]
             people += [("Mengetahui,", "Pejabat", o["name"], o["nip"]) for o in d.officials]
         story.append(

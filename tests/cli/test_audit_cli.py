@@ -62,12 +62,17 @@ def test_reconcile_json_for_a_period_with_a_count(station: Path) -> None:
         "issued",
         "spoiled",
         "unknown",
+        "pending",
+        "pending_serials",
         "closing_on_hand",
         "counted",
         "variance",
         "discrepancy",
         "balanced",
         "spoiled_serials",
+        "printer_counters",
+        "printer_discrepancy",
+        "not_presented_at_destruction",
     ]
     assert (data["opening_on_hand"], data["received"], data["issued"]) == (16, 10, 7)
     assert data["spoiled"]["total"] == 4 and data["spoiled"]["by_cause"]["encoding_failed"] == 2
