@@ -101,8 +101,10 @@ def write_test_key(home: Path) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def audit_key(monkeypatch: pytest.MonkeyPatch) -> bytes:
+def audit_key() -> Iterator[bytes]:
+    """Its own patch, so that a test undoing its ``monkeypatch`` keeps the key."""
     from printstation.storage import db
 
-    monkeypatch.setattr(db, "DEFAULT_AUDIT_KEY", TEST_AUDIT_KEY)
-    return TEST_AUDIT_KEY
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(db, "DEFAULT_AUDIT_KEY", TEST_AUDIT_KEY)
+        yield TEST_AUDIT_KEY

@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from printstation.ledger.stock import serial_range
+from printstation.errors import StockError
+from printstation.ledger.stock import serial_run
 from printstation.storage.models import AuditEvent, Blank, IssuedCard, Lot, Spoilage
 
 #: Events that set one blank (the subject) to a state.
@@ -30,6 +31,8 @@ _SETS_STATE = {
     "stock.unbind": "loaded",
     "writeoff.request": "pending",
 }
+#: More blanks than one receipt can hold (``stock receive`` takes up to 1,000,000).
+MAX_LOT = 10_000_000
 #: How many differences are named one by one before the rest are only counted.
 MAX_NAMED = 200
 
@@ -75,10 +78,17 @@ class Replay:
         action = event.action
         detail: dict[str, Any] = event.detail or {}
         if action == "stock.receive":
-            first, count = str(detail["first"]), int(detail["count"])
-            self.lots.append(_LotSeen(event.subject, first, str(detail["last"]), count))
-            for serial in serial_range(first, count):
-                self.states[serial] = "on_hand"
+            first, count = str(detail.get("first")), int(detail.get("count") or 0)
+            self.lots.append(_LotSeen(event.subject, first, str(detail.get("last")), count))
+            try:
+                if count > MAX_LOT:
+                    raise StockError(f"{count} blanks is more than a lot holds")
+                run = serial_run(first, count)
+            except StockError as exc:  # a forged event (its MAC is named too)
+                self.strays.append((event.id, f"{action}: {exc.message}", first))
+                return
+            for number in range(run.start, run.start + count):
+                self.states.setdefault(run.serial(number), "on_hand")
         elif action == "stock.load":
             for serial in detail.get("serials") or []:
                 self._set(event, str(serial), "loaded")

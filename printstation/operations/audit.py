@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from printstation.errors import InputError
+from printstation.errors import InputError, PrintStationError
 from printstation.operations.base import Actor, operation, transaction
 
 if TYPE_CHECKING:
@@ -560,3 +560,66 @@ def _escape_like(text: str) -> str:
 
 def _containing(text: str) -> str:
     return f"%{_escape_like(text)}%"
+
+
+def _doctor_check() -> None:
+    """Register the audit chain's check with ``printstation doctor`` (imported by it)."""
+    from printstation.operations.doctor import Finding, check
+
+    @check("audit")
+    def audit_keys(station: Station) -> list[Finding]:
+        """The audit key is present (and private: see the files check) and the chain's
+        head has a recent checkpoint: events written more than a day after the last
+        checkpoint could be cut without a trace."""
+        from datetime import datetime, timedelta
+
+        from printstation.ledger.checkpoints import read_file
+        from printstation.storage.models import AuditHead
+
+        found: list[Finding] = []
+        key = station.audit_key_path
+        with station.db.session() as s:
+            head = s.get(AuditHead, 1)
+        events = head.last_id if head is not None else 0
+        if not key.exists():
+            if head is not None and head.last_id >= head.keyed_from:
+                found.append(
+                    Finding(
+                        "audit",
+                        str(key),
+                        "the audit key is missing while the log has events MACed with it: "
+                        "restore it from the station's backup (or copy it from the station "
+                        "sharing this database); the station cannot record events",
+                    )
+                )
+            return found
+        try:
+            checkpoints = read_file(station.checkpoints_path)
+        except PrintStationError as exc:
+            return [Finding("audit", str(station.checkpoints_path), exc.message)]
+        if events and not checkpoints:
+            found.append(
+                Finding(
+                    "audit",
+                    str(station.checkpoints_path),
+                    "the audit log has no checkpoint in the checkpoints file: "
+                    "run printstation audit checkpoint",
+                )
+            )
+        elif checkpoints:
+            last = checkpoints[-1]
+            age = datetime.now(UTC).replace(tzinfo=None) - datetime.fromisoformat(last.at)
+            if age > timedelta(days=1) and events > last.event_id:
+                found.append(
+                    Finding(
+                        "audit",
+                        str(station.checkpoints_path),
+                        f"the last checkpoint is {age.days} day(s) old and "
+                        f"{events - last.event_id} event(s) came after it: "
+                        "run printstation audit checkpoint",
+                    )
+                )
+        return found
+
+
+_doctor_check()

@@ -49,7 +49,7 @@ Check = Callable[["Station"], list[Finding]]
 #: name -> check, in the order they run.
 CHECKS: dict[str, Check] = {}
 #: Modules holding more checks (``@check`` functions), imported when the doctor runs.
-CHECK_MODULES: tuple[str, ...] = ()
+CHECK_MODULES: tuple[str, ...] = ("printstation.operations.audit",)
 
 
 def check(name: str) -> Callable[[Check], Check]:

@@ -20,6 +20,8 @@ Holes of issue 12 covered here ("An audit log an insider cannot rewrite"):
   without its event: test_a_silent_state_change_is_named; a blank row deleted together
   with a lowered lot count: test_a_deleted_blank_with_a_lowered_lot_count_is_named.
 - The key is never silently replaced: test_a_missing_key_with_a_keyed_chain_is_refused.
+- ``printstation doctor`` names a missing audit key and a stale last checkpoint:
+  test_doctor_checks_the_audit_key_and_the_last_checkpoint.
 - Keys and checkpoints exported with the reports, a copy verified on another machine
   (``audit verify --database URL --checkpoints FILE [--key FILE] --certificate FILE``):
   test_a_copy_is_verified_on_another_machine.
@@ -30,7 +32,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -406,3 +408,26 @@ def test_a_copy_is_verified_on_another_machine(station: Station, tmp_path: Path)
         url, out / "checkpoints.jsonl", key=key, certificate=out / "signer.pem"
     )
     assert not python.valid and any("were removed" in p.problem for p in python.problems)
+
+
+def test_doctor_checks_the_audit_key_and_the_last_checkpoint(station: Station) -> None:
+    from printstation.operations import doctor
+
+    def audit_findings() -> list[str]:
+        report = doctor.run(station, who(station, "budi"))
+        assert "audit" in report.checks
+        return [f.message for f in report.findings if f.check == "audit"]
+
+    assert audit_findings() == []
+    # three events after the last checkpoint, which was two days ago
+    with browser(station) as s:
+        s.execute(update(AuditHead).values(last_id=AuditHead.last_id + 3))
+    file = station.checkpoints_path
+    old = (datetime.now(UTC) - timedelta(days=2)).replace(tzinfo=None).isoformat()
+    lines = [json.loads(line) | {"at": old} for line in file.read_text().splitlines()]
+    file.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    found = audit_findings()
+    assert len(found) == 1 and "2 day(s) old and 3 event(s) came after it" in found[0], found
+    station.audit_key_path.unlink()
+    (missing,) = audit_findings()
+    assert missing.startswith("the audit key is missing while the log has events MACed with it")
