@@ -31,6 +31,8 @@ MAX_MEDIA_BYTES = 8 * 1024 * 1024
 MAX_LINE_BYTES = 64 * 1024
 #: Zip members whose declared size is this many times their compressed size are refused.
 MAX_ZIP_RATIO = 200
+#: Blank lines a manifest may hold in all; a flood of them stops the reading at once.
+MAX_BLANK_LINES = 10_000
 _CHUNK = 64 * 1024
 
 
@@ -60,16 +62,31 @@ class BundleReader(Protocol):
     def close(self) -> None: ...
 
 
-def read_lines(fh: IO[bytes]) -> Iterator[ManifestLine]:
-    """The lines of ``fh`` one at a time; an over-long line is skipped in chunks, not kept."""
+def read_lines(fh: IO[bytes], *, max_blank: int = MAX_BLANK_LINES) -> Iterator[ManifestLine]:
+    """The lines of ``fh`` one at a time; an over-long line is skipped in chunks, not kept.
+
+    Blank lines are skipped here, unyielded; more than ``max_blank`` of them is not an
+    export but a flood, and the reading stops with a BundleError naming the line.
+    """
     number = 0
+    blank = 0
     while True:
         raw = fh.readline(MAX_LINE_BYTES + 1)
         if not raw:
             return
         number += 1
         if len(raw) <= MAX_LINE_BYTES or raw.endswith(b"\n"):
-            yield ManifestLine(number, raw.rstrip(b"\r\n"), len(raw))
+            data = raw.rstrip(b"\r\n")
+            if not data.strip():
+                blank += 1
+                if blank > max_blank:
+                    raise BundleError(
+                        f"{MANIFEST} has more than {max_blank:,} blank lines (line {number:,}): "
+                        "not an export; the import stopped there",
+                        where=f"line {number}",
+                    )
+                continue
+            yield ManifestLine(number, data, len(raw))
             continue
         size = len(raw)
         while raw and not raw.endswith(b"\n"):
@@ -145,6 +162,18 @@ class ZipBundle:
             self.zip = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError) as exc:
             raise BundleError(f"not a readable zip file ({exc})", where=str(path)) from None
+        seen: set[str] = set()
+        for info in self.zip.infolist():
+            name = str(PurePosixPath(info.filename))
+            if name in seen:
+                self.zip.close()
+                raise BundleError(
+                    f"the zip holds two members named {info.filename!r}: which one is meant "
+                    "cannot be told (one could put another person's photo or data on a card); "
+                    "export the bundle again",
+                    where=str(path),
+                )
+            seen.add(name)
         manifests = [n for n in self.zip.namelist() if PurePosixPath(n).name == MANIFEST]
         if not manifests:
             self.zip.close()

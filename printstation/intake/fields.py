@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from printstation.config import OfficeConfig
 from printstation.errors import InputError
 from printstation.intake.nik import check_nik
 from printstation.intake.regions import Regions
@@ -32,6 +33,9 @@ from printstation.records import (
 )
 
 FORMAT_VERSION = 1
+#: The office whose residents' addresses are accepted whatever their NIK's region, when
+#: the caller does not name its own (the product's default office).
+DEFAULT_HOME = OfficeConfig().regency
 TEXT_ALLOWED = re.compile(r"^[A-Z0-9 .,'/()\-]*$")
 #: Characters a text field may hold: a first, cheap limit before the card is measured.
 TEXT_LIMITS = {
@@ -226,8 +230,67 @@ def _dates(
     return valid_until, recorded, approved
 
 
-def parse_record(obj: Any, regions: Regions, now: datetime) -> CardRecord:
-    """Validate one decoded line into a CardRecord, or raise FieldError for its first fault."""
+_REGENCY_WORDS = ("KABUPATEN ", "KAB. ", "KAB ")
+
+
+def _regency_name(name: str) -> str:
+    """A regency as the table names it: Kabupaten Kupang is KUPANG, Kota Kupang KOTA KUPANG."""
+    for word in _REGENCY_WORDS:
+        if name.startswith(word):
+            return name[len(word) :].strip()
+    return name
+
+
+def _province_name(name: str) -> str:
+    return name.removeprefix("PROVINSI ").strip()
+
+
+def check_address_region(
+    addr: Address, nik: str, regions: Regions, home_regency: str | None = None
+) -> None:
+    """FieldError when the address's regency or province disagrees with the NIK's codes.
+
+    The NIK's first digits name the province (PP) and regency (PPKK) where the person
+    was registered; the address must name that province and, where the table lists the
+    province's regencies, that regency. The NIK does not change when a person moves, so
+    an address in the office's own regency (``home_regency``: a resident registered
+    elsewhere who lives here now) is also accepted, if its province is that regency's.
+    """
+    province = regions.province(nik[:2])
+    regency = regions.regency(nik[:4])
+    said_province = _province_name(addr.province)
+    said_regency = _regency_name(addr.regency)
+    home = regions.regency_by_name(_regency_name(home_regency)) if home_regency else None
+    if home is not None and said_regency == home.name:
+        home_province = regions.province(home.province_code)
+        if home_province is not None and said_province != home_province.name:
+            raise FieldError(
+                "address.province",
+                f"{addr.province!r} is not the province of {addr.regency} ({home_province.name})",
+            )
+        return
+    if province is not None and said_province != province.name:
+        raise FieldError(
+            "address.province",
+            f"{addr.province!r} disagrees with the NIK {nik}: its province code "
+            f"{nik[:2]} is {province.name}",
+        )
+    if regency is not None and said_regency != regency.name:
+        where = f" or this office's {home.name}" if home is not None else ""
+        raise FieldError(
+            "address.regency",
+            f"{addr.regency!r} disagrees with the NIK {nik}: its regency code {nik[:4]} is "
+            f"{regency.name}{where}",
+        )
+
+
+def parse_record(
+    obj: Any, regions: Regions, now: datetime, *, home_regency: str | None = DEFAULT_HOME
+) -> CardRecord:
+    """Validate one decoded line into a CardRecord, or raise FieldError for its first fault.
+
+    ``home_regency`` is the office's regency (its residents' addresses may be there
+    whatever their NIK's region; see check_address_region)."""
     if not isinstance(obj, dict):
         raise FieldError("line", "is not a JSON object ({...})")
     _format_version(obj)
@@ -250,6 +313,7 @@ def parse_record(obj: Any, regions: Regions, now: datetime) -> CardRecord:
         regency=text_field(address, "regency", prefix="address."),
         province=text_field(address, "province", prefix="address."),
     )
+    check_address_region(addr, nik, regions, home_regency)
     reason = choice_field(obj, "issue_reason", ISSUE_REASONS)
     replaces = obj.get("replaces_serial")
     if replaces is not None:

@@ -107,6 +107,7 @@ def import_bundle(
         actor.name,
         template=station.template,
         progress=on_line,
+        home_regency=station.config.office.regency,
     )
     jobs: dict[str, int] = {}
     if report.held:

@@ -71,6 +71,13 @@ class Enrolment(Base):
     imported_by: Mapped[str] = mapped_column(String(40))
 
 
+#: A job in one of these states is over: the NIK may have a new one. In any other state
+#: (held, queued, ..., failed, unresolved) it is the NIK's one open job.
+FINAL_JOB_STATES = (JobState.ISSUED, JobState.CANCELLED)
+#: The rows ix_jobs_one_open_per_nik covers (SQLite and PostgreSQL spell it alike).
+OPEN_JOB_WHERE = "state NOT IN ({})".format(", ".join(f"'{s.value}'" for s in FINAL_JOB_STATES))
+
+
 class Job(Base):
     """One card to print for one enrolment; its state is the job state machine's."""
 
@@ -78,6 +85,15 @@ class Job(Base):
     __table_args__ = (
         Index("ix_jobs_queue", "state", "priority_rank", "deadline", "id"),
         CheckConstraint(check_in("state", JobState), name="ck_jobs_state"),
+        # One open job per NIK, kept by the database: two imports running at once
+        # cannot both queue a card for one person.
+        Index(
+            "ix_jobs_one_open_per_nik",
+            "nik",
+            unique=True,
+            sqlite_where=text(OPEN_JOB_WHERE),
+            postgresql_where=text(OPEN_JOB_WHERE),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -275,9 +291,7 @@ class AuditHead(Base):
     #: The first event carrying a keyed MAC (the events before it predate the key).
     keyed_from: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     #: When the last checkpoint was taken (a new one is due a day later).
-    checkpoint_at: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=False), nullable=True
-    )
+    checkpoint_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=False), nullable=True)
 
 
 class AuditCheckpoint(Base):
@@ -397,9 +411,7 @@ class PrinterCounter(Base):
     """
 
     __tablename__ = "printer_counters"
-    __table_args__ = (
-        Index("uq_printer_counters_device", "printer", "device_serial", unique=True),
-    )
+    __table_args__ = (Index("uq_printer_counters_device", "printer", "device_serial", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     printer: Mapped[str] = mapped_column(String(40), index=True)
@@ -423,9 +435,7 @@ class Destruction(Base):
     """Spoiled cards destroyed, as recorded by two people in front of the officials."""
 
     __tablename__ = "destructions"
-    __table_args__ = (
-        CheckConstraint("witness <> recorded_by", name="ck_destruction_two_people"),
-    )
+    __table_args__ = (CheckConstraint("witness <> recorded_by", name="ck_destruction_two_people"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
