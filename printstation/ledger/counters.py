@@ -144,6 +144,43 @@ def _last_event(session: Session) -> int:
     return int(session.execute(select(func.coalesce(func.max(AuditEvent.id), 0))).scalar_one())
 
 
+def _baseline_of(session: Session, printer: str, device: str) -> dict[str, Any] | None:
+    """The first ``printer.baseline`` event of this printer and device (the audit log,
+    which an insider cannot rewrite unseen, is the baseline's authority, not the table)."""
+    for detail in session.execute(
+        select(AuditEvent.detail)
+        .where(AuditEvent.action == "printer.baseline", AuditEvent.subject == f"printer {printer}")
+        .order_by(AuditEvent.id)
+    ).scalars():
+        if (detail or {}).get("device_serial", "") == device:
+            return dict(detail)
+    return None
+
+
+def _restore(session: Session, actor: str, row: PrinterCounter) -> None:
+    """Put back a baseline edited in the table from its audit event (audited)."""
+    first = _baseline_of(session, row.printer, row.device_serial)
+    if first is None:
+        return
+    true = (int(first["fed"]), int(first["consumed"]), int(first.get("after_event", 0)))
+    found = (row.baseline_fed, row.baseline_consumed, row.baseline_event)
+    if "after_event" not in first:
+        true = (true[0], true[1], row.baseline_event)
+    if true == found:
+        return
+    audit.record(
+        session,
+        actor,
+        "printer.discrepancy",
+        f"printer {row.printer}",
+        kind="baseline_edited",
+        device_serial=row.device_serial,
+        table={"fed": found[0], "consumed": found[1], "after_event": found[2]},
+        audit_log={"fed": true[0], "consumed": true[1], "after_event": true[2]},
+    )
+    row.baseline_fed, row.baseline_consumed, row.baseline_event = true
+
+
 def _check(session: Session, row: PrinterCounter) -> CounterCheck:
     # The rejections counted at the baseline are in baseline_consumed: count only later ones.
     consumed = consumed_through(session, row.printer, after_event=row.baseline_event)
@@ -197,15 +234,42 @@ def observe(
                 was=other.device_serial,
                 difference=_check(session, other).difference,
             )
-    if row is None:
+    first = _baseline_of(session, printer, device) if row is None else None
+    if row is None and first is not None:
+        # The row is gone but the log has the baseline: a deleted row resets nothing.
+        row = PrinterCounter(
+            printer=printer,
+            device_serial=device,
+            baseline_fed=int(first["fed"]),
+            baseline_consumed=int(first["consumed"]),
+            baseline_event=int(first.get("after_event", 0)),
+            baseline_at=now,
+            last_fed=fed,
+            last_at=now,
+            reported_difference=0,
+            current=True,
+        )
+        session.add(row)
+        audit.record(
+            session,
+            actor,
+            "printer.discrepancy",
+            f"printer {printer}",
+            kind="baseline_missing",
+            device_serial=device,
+            fed=fed,
+        )
+        session.flush()
+    elif row is None:
         # Bound blanks only: rejections before the baseline are not counted at all.
-        bound = consumed_through(session, printer, after_event=_last_event(session))
+        after = _last_event(session)
+        bound = consumed_through(session, printer, after_event=after)
         row = PrinterCounter(
             printer=printer,
             device_serial=device,
             baseline_fed=fed,
             baseline_consumed=bound,
-            baseline_event=_last_event(session),
+            baseline_event=after,
             baseline_at=now,
             last_fed=fed,
             last_at=now,
@@ -221,9 +285,11 @@ def observe(
             device_serial=device,
             fed=fed,
             consumed=bound,
+            after_event=after,
         )
         session.flush()
     else:
+        _restore(session, actor, row)
         row.current = True
         row.last_fed, row.last_at = fed, now
     check = _check(session, row)
@@ -277,6 +343,8 @@ def checks(session: Session, actor: str | None = None) -> list[CounterCheck]:
         if not row.current:
             continue  # replaced: its difference was recorded when it was (kind "replaced")
         if actor is not None:
+            _restore(session, actor, row)
+            check = _check(session, row)
             _report(session, actor, row, check)
         found.append(check)
     return found

@@ -12,7 +12,9 @@ Holes of issue 12 covered here ("Four-eyes on every write-off"):
 - Deleting a spoilage row and putting its blank back on hand with a database browser is
   caught by the same counters: test_a_deleted_spoilage_row_is_a_counter_discrepancy.
 - A swapped printer (another device under the same name) is noticed:
-  test_a_swapped_printer_is_noticed.
+  test_a_swapped_printer_is_noticed; the baseline raised or its row deleted in the
+  database resets nothing (the audit log's ``printer.baseline`` is the authority):
+  test_an_edited_or_deleted_baseline_resets_nothing.
 - The destruction record lists the spoiled cards awaiting destruction, and the PDF never
   says cards were destroyed when no one recorded it:
   test_the_record_lists_cards_awaiting_destruction_and_claims_no_destruction.
@@ -41,6 +43,7 @@ from printstation.cli import main
 from printstation.errors import EXIT_DISCREPANCY, PermissionDenied, StockError
 from printstation.intake.bundle import write_bundle
 from printstation.intake.enrolment import import_bundle
+from printstation.ledger import counters
 from printstation.ledger.stock import BlankLedger, serial_range
 from printstation.operations import audit as audit_ops
 from printstation.operations import batch, jobs, printers
@@ -185,18 +188,55 @@ def test_a_deleted_spoilage_row_is_a_counter_discrepancy(printing: Station) -> N
     assert event.detail["difference"] == 1
 
 
+def _observe(station: Station, fed: int, device: str) -> None:
+    """The station reads printer P1's cards-fed counter as ``fed`` from device ``device``."""
+    with station.db.transaction() as s:
+        counters.observe(s, "ani", "P1", fed, device)
+
+
 def test_a_swapped_printer_is_noticed(shelf: Station) -> None:
     station = shelf
-    _check(station)
-    with station.db.session() as s:
-        (row,) = s.execute(select(PrinterCounter)).scalars()
-        assert row.device_serial  # the printer's own serial number
-    with station.db.transaction() as s:  # the station's record says another device
-        s.execute(update(PrinterCounter).values(device_serial="SWAPPED-0001"))
-    _check(station)
+    _observe(station, 100, "DEV-A")
+    _observe(station, 3, "DEV-B")  # another machine answers as P1
     (event,) = events(station, "printer.discrepancy")
-    assert (event.detail["kind"], event.detail["was"]) == ("replaced", "SWAPPED-0001")
-    assert len(events(station, "printer.baseline")) == 2
+    assert (event.detail["kind"], event.detail["was"], event.detail["device_serial"]) == (
+        "replaced",
+        "DEV-A",
+        "DEV-B",
+    )
+    assert [e.detail["device_serial"] for e in events(station, "printer.baseline")] == [
+        "DEV-A",
+        "DEV-B",
+    ]
+
+
+def test_an_edited_or_deleted_baseline_resets_nothing(
+    shelf: Station, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    station = shelf
+    _observe(station, 10, "DEV-A")
+    _observe(station, 11, "DEV-A")  # one card fed that the ledger does not show
+    assert [e.detail["difference"] for e in events(station, "printer.discrepancy")] == [1]
+    # The attack, with a database browser: the baseline raised to hide the card.
+    with station.db.transaction() as s:
+        s.execute(update(PrinterCounter).values(baseline_fed=11, reported_difference=0))
+    monkeypatch.setenv("PRINTSTATION_PIN", PIN)
+    shown = cli(station.config.source, "citra", "stock", "show", "--json")
+    (counter,) = json.loads(shown.stdout)["printer_counters"]
+    assert (counter["baseline_fed"], counter["difference"], counter["discrepancy"]) == (10, 1, True)
+    kinds = [e.detail["kind"] for e in events(station, "printer.discrepancy")]
+    assert kinds == ["counter", "baseline_edited", "counter"]
+    # ... or the row deleted, for a fresh baseline at the next reading: the log has it.
+    with station.db.transaction() as s:
+        s.execute(delete(PrinterCounter))
+    _observe(station, 11, "DEV-A")
+    (counter,) = stock_ops.show(station, who(station, "ani")).printer_counters
+    assert (counter["baseline_fed"], counter["difference"]) == (10, 1)
+    assert len(events(station, "printer.baseline")) == 1
+    assert [e.detail["kind"] for e in events(station, "printer.discrepancy")][-2:] == [
+        "baseline_missing",
+        "counter",
+    ]
 
 
 def test_cli_resolving_none_for_a_fed_card_is_a_counter_discrepancy(
