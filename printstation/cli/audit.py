@@ -196,6 +196,9 @@ def _reconciliation_text(result: Reconciliation) -> str:
         lines.append(f"  {item.replace('_', ' '):<28} {shown:>8}")
     serials = ", ".join(result.spoiled_serials) or "none"
     lines.append(f"  spoiled serials: {serials}")
+    if result.pending_serials:
+        waiting = ", ".join(result.pending_serials)
+        lines.append(f"  pending write-off (awaiting a second person): {waiting}")
     lines.append("  ledger: " + ("balanced" if result.balanced else "NOT BALANCED"))
     if result.counted is None:
         lines.append("  count: none given")

@@ -71,19 +71,15 @@ def request(
     """Ask for ``serial`` to be written off; the blank becomes ``pending``.
 
     ``state_before`` is the blank's state before the caller's own transaction touched it
-    (a settlement binds a loaded blank to its job first); default its state now.
+    (a settlement binds a loaded blank to its job first); default its state now. A
+    request by someone without a NIP (set-up mode, an account made before NIPs were
+    recorded) can only be rejected: no one can countersign it (the database refuses a
+    confirmation without both NIPs).
     """
     if kind not in WriteOffKind.__members__.values():
         raise InputError(f"write-off kind {kind!r} is not one of {', '.join(WriteOffKind)}")
     if cause not in WRITEOFF_CAUSES:
         raise InputError(f"cause {cause!r} is not one of {', '.join(WRITEOFF_CAUSES)}")
-    if nip is None:
-        raise PermissionDenied(
-            f"{actor} has no NIP at this station (set-up mode, or an account made before "
-            "NIPs were recorded): no one could countersign a write-off they ask for; sign in "
-            "with an account that has the person's NIP",
-            where=actor,
-        )
     blank = session.get(Blank, serial, with_for_update=True)
     if blank is None:
         raise StockError(f"blank {serial} is not in this station's received stock", where=serial)
@@ -318,10 +314,11 @@ def _pending_of(session: Session, serial: str) -> WriteOff | None:
 
 
 def _event(session: Session, subject: str) -> dict[str, Any] | None:
-    """The last audit event about ``subject``, as evidence."""
+    """The last audit event about ``subject`` before the requester's own word (their
+    ``job.resolve``), as evidence."""
     last = session.execute(
         select(AuditEvent)
-        .where(AuditEvent.subject == subject)
+        .where(AuditEvent.subject == subject, AuditEvent.action != "job.resolve")
         .order_by(AuditEvent.id.desc())
         .limit(1)
     ).scalar_one_or_none()

@@ -159,7 +159,16 @@ def _decide(
             row = s.get(WriteOff, request_id, with_for_update=True)
             if row is None:
                 raise InputError(f"there is no write-off request {request_id}")
-            if row.status == "pending" and same_person(s, row.requested_by, actor.name):
+            nip = nip_of(s, actor)
+            # A request without a NIP (set-up mode) cannot be confirmed by anyone, but
+            # another person may reject it: that writes nothing off.
+            anonymous = row.requested_nip is None and row.requested_by != actor.name
+            may_reject = how == "reject" and anonymous and nip is not None
+            if (
+                row.status == "pending"
+                and not may_reject
+                and same_person(s, row.requested_by, actor.name)
+            ):
                 raise writeoffs.OwnWriteOff(
                     f"{actor.name} cannot decide write-off request {request_id} (blank "
                     f"{row.serial}): it was asked for by {row.requested_by}, the same person "
@@ -167,7 +176,6 @@ def _decide(
                     "another supervisor must decide it",
                     where=actor.name,
                 )
-            nip = nip_of(s, actor)
             if how == "confirm":
                 row, _spoilage = writeoffs.confirm(
                     s, request_id, actor.name, nip, card_in_hand=card_in_hand, note=note

@@ -29,6 +29,7 @@ from printstation.intake.enrolment import import_bundle
 from printstation.jobs.lease import recover_for_batch
 from printstation.jobs.machine import ACTIVE, HARDWARE
 from printstation.jobs.resolve import resolve
+from printstation.ledger import writeoffs
 from printstation.ledger.audit import verify_chain
 from printstation.ledger.stock import BlankLedger, serial_range
 from printstation.operations.stock import load_blanks
@@ -45,6 +46,8 @@ from printstation.storage.models import AuditEvent, Blank, IssuedCard, Job, Spoi
 from printstation.tools.demo import DEMO_ACTOR, _entries, init_station, station_table
 
 OPERATOR = "operator"
+#: The people a settlement's write-off needs: the operator asks, a supervisor confirms.
+OPERATOR_NIP, SUPERVISOR, SUPERVISOR_NIP = "1" * 18, "supervisor", "2" * 18
 #: Reader "Virtual PCD C 00 00" (vpcd port 35967): the fifth simulated printer's.
 READER_INDEX = 4
 FIRST_SERIAL = 88000001
@@ -320,13 +323,13 @@ def settle(crash: CrashStation, caught: dict[int, tuple[str, int]]) -> Counter[s
                     resolve(s, job.id, "issued", OPERATOR, note="found in the output hopper")
                     outcomes["issued"] += 1
                 elif serial in places.spoiled:
-                    resolve(s, job.id, "spoiled", OPERATOR, note="rejected or taken out")
+                    _spoiled(s, job.id, note="rejected or taken out")
                     outcomes["spoiled"] += 1
                 else:
                     raise AssertionError(f"blank {serial} of job {job.id} is nowhere in printer")
             elif unbound:
                 serial = unbound.pop(0)
-                resolve(s, job.id, "spoiled", OPERATOR, serial=serial, cause="misfeed")
+                _spoiled(s, job.id, serial=serial, cause="misfeed")
                 outcomes["spoiled (serial read by the operator)"] += 1
             else:
                 resolve(s, job.id, "none", OPERATOR, note="no blank left the feeder")
@@ -337,6 +340,15 @@ def settle(crash: CrashStation, caught: dict[int, tuple[str, int]]) -> Counter[s
     if len(crash.printer_state().feeder) < FEEDER_LOW:
         receive_and_load(crash, TOP_UP)
     return outcomes
+
+
+def _spoiled(session: Session, job_id: int, **how: Any) -> None:
+    """The operator settles ``job_id`` spoiled (a write-off request) and a supervisor, another
+    person, confirms it with the card in hand: the blank is spoiled."""
+    resolve(session, job_id, "spoiled", OPERATOR, nip=OPERATOR_NIP, commit=False, **how)
+    [asked] = writeoffs.pending(session)
+    writeoffs.confirm(session, asked.id, SUPERVISOR, SUPERVISOR_NIP, card_in_hand=True)
+    session.commit()
 
 
 # -- the auditor -----------------------------------------------------------------------
