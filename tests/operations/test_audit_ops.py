@@ -151,10 +151,15 @@ def test_verify_chain(station: Station) -> None:
 
 def test_log_filters_and_office_time(station: Station) -> None:
     auditor = citra(station)
-    latest = ops.log(station, auditor, 3)
-    assert [e.action for e in latest.events] == ["user.add", "user.add", "stock.spoil"]
+    latest = ops.log(station, auditor, 4)
+    assert [e.action for e in latest.events] == [
+        "user.add",
+        "user.add",
+        "station.setup_closed",  # with the station's first account
+        "stock.spoil",
+    ]
     assert (latest.timezone, latest.zone) == ("Asia/Makassar", "WITA")
-    assert latest.events[2].at == "2024-05-05T07:00:00+08:00"
+    assert latest.events[3].at == "2024-05-05T07:00:00+08:00"
     assert [e.subject for e in ops.log(station, auditor, by="budi").events] == ["citra"]
     spoils = ops.log(station, auditor, 100, action="stock.spoil").events
     assert [e.subject for e in spoils][::-1] == [
