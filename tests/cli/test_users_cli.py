@@ -154,8 +154,10 @@ def test_doctor_names_wrong_permissions(tmp_path: Path) -> None:
     assert run(config, "budi", "doctor", "--json").exit_code == 0
     os.chmod(folder / "station.db", 0o644)
     os.chmod(folder / "keys", 0o755)
-    (folder / "keys" / "audit.key").write_bytes(b"k" * 32)
-    os.chmod(folder / "keys" / "audit.key", 0o640)
+    key = folder / "keys" / "audit.key"  # made with the first audit event
+    if not key.exists():
+        key.write_text("ab" * 32 + "\n")
+    os.chmod(key, 0o640)
     os.chmod(folder, 0o755)
     os.chmod(folder / "pki" / "signer.key", 0o604)
     result = run(config, "budi", "doctor", "--json")
