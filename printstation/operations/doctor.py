@@ -171,20 +171,30 @@ def check_files(station: Station) -> list[Finding]:
 def check_people(station: Station) -> list[Finding]:
     from sqlalchemy import select
 
+    from printstation.operations.users import in_setup_mode
     from printstation.people import users
     from printstation.storage.models import User
 
     found: list[Finding] = []
+    if in_setup_mode(station):
+        return [
+            Finding(
+                "people",
+                "set-up mode",
+                "set-up mode is open: anyone can act as operator, supervisor or auditor "
+                "without a PIN until the first supervisor's account is made (user add)",
+            )
+        ]
     with station.db.session() as s:
-        if not users.setup_closed(s):
-            return [
+        if not users.setup_recorded(s):
+            found.append(
                 Finding(
                     "people",
-                    "set-up mode",
-                    "set-up mode is open: anyone can act as operator, supervisor or auditor "
-                    "without a PIN until the first supervisor's account is made (user add)",
+                    "audit log",
+                    "the station has accounts but the audit log records no account's "
+                    "creation: the log was wiped or rewritten (run printstation audit verify)",
                 )
-            ]
+            )
         accounts = list(s.execute(select(User).order_by(User.name)).scalars())
     active = [u for u in accounts if u.active]
     supervisors = [u.name for u in active if u.role == "supervisor"]
@@ -207,8 +217,8 @@ def check_people(station: Station) -> list[Finding]:
                 "people",
                 "supervisors",
                 f"only one active supervisor ({', '.join(supervisors)}): nobody can decide "
-                "their requests or countersign with them, four-eyes is impossible; add a "
-                "second supervisor",
+                "their own requests or stand in for them, so four-eyes is impossible; add "
+                "a second supervisor",
             )
         )
     by_nip: dict[str, list[str]] = {}
@@ -223,6 +233,21 @@ def check_people(station: Station) -> list[Finding]:
                     f"NIP {nip}",
                     f"NIP {nip} has {len(names)} active accounts ({', '.join(names)}): one "
                     "person could approve their own requests; disable all but one",
+                )
+            )
+    by_name: dict[str, set[str]] = {}
+    for u in active:
+        if u.full_name and u.nip is not None:
+            by_name.setdefault(" ".join(u.full_name.casefold().split()), set()).add(u.nip)
+    for full_name, nips in sorted(by_name.items()):
+        if len(nips) > 1:
+            holders = sorted(u.name for u in active if u.nip in nips)
+            found.append(
+                Finding(
+                    "people",
+                    f"full name {full_name.title()}",
+                    f"active accounts {', '.join(holders)} carry one full name with "
+                    f"{len(nips)} NIPs: check their NIPs, one person may hold two accounts",
                 )
             )
     for u in active:

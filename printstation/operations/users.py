@@ -5,13 +5,16 @@ role names act (``--user operator``, ``supervisor`` or ``auditor``), with that r
 no PIN, so the demo and a new station's first steps work; nobody can countersign
 (``Actor.nip`` is None), and the first account made must be a supervisor's. It ends for
 good when that account is created (``station.setup_closed`` in the audit chain), even if
-the users table is emptied afterwards.
+the users table is emptied afterwards; the station also leaves ``keys/setup-closed``
+(0600), so wiping the audit log along with the users does not re-open it either.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -20,16 +23,41 @@ from printstation.errors import PermissionDenied
 from printstation.ledger import audit
 from printstation.operations.base import Actor, issue_actor, operation, refusal, transaction
 from printstation.people import roles, users
-from printstation.storage.models import User
+from printstation.storage.models import User, utcnow
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from printstation.station import Station
+
+
+#: Left in the station's keys/ folder when its set-up closes (outside the database).
+SETUP_MARKER = "setup-closed"
+
+
+def setup_marker(station: Station) -> Path:
+    return station.config.home / "keys" / SETUP_MARKER
+
+
+def _leave_setup_marker(station: Station, first: str) -> None:
+    marker = setup_marker(station)
+    marker.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(f"set-up closed {utcnow().isoformat()} by the first account, {first}\n")
+
+
+def _setup_closed(station: Station, session: Session) -> bool:
+    return users.setup_closed(session) or setup_marker(station).exists()
 
 
 def in_setup_mode(station: Station) -> bool:
     """True until the station's first account is ever created: nobody needs a PIN yet."""
     with station.db.session() as session:
-        return not users.setup_closed(session)
+        return not _setup_closed(station, session)
 
 
 def sign_in(station: Station, name: str, pin: str | None) -> Actor:
@@ -40,7 +68,7 @@ def sign_in(station: Station, name: str, pin: str | None) -> Actor:
     everyone (audited): the accounts were deleted behind the station's back.
     """
     with station.db.session() as session:
-        if not users.setup_closed(session):
+        if not _setup_closed(station, session):
             if name not in roles.ROLES:
                 raise PermissionDenied(
                     f"the station has no accounts yet (set-up mode): act as "
@@ -101,8 +129,12 @@ def add(
     """Create the account of a person (the first one, in set-up mode, must be a
     supervisor's; it closes set-up mode for good)."""
     with transaction(station) as s:
+        first = not _setup_closed(station, s)
         user = users.add_user(s, name, role, pin, by=actor.name, full_name=full_name, nip=nip)
-        return _info(station, user)
+        added = _info(station, user)
+    if first:
+        _leave_setup_marker(station, name)
+    return added
 
 
 @operation("station.read")

@@ -77,8 +77,11 @@ def setup_closed(session: Session) -> bool:
     The audit chain says so (``station.setup_closed`` or any ``user.add``), so emptying
     the users table does not re-open set-up mode.
     """
-    if has_users(session):
-        return True
+    return has_users(session) or setup_recorded(session)
+
+
+def setup_recorded(session: Session) -> bool:
+    """Whether the audit chain records the set-up closing (or any account's creation)."""
     found = session.execute(
         select(AuditEvent.id).where(AuditEvent.action.in_(SETUP_CLOSING_EVENTS)).limit(1)
     ).scalar_one_or_none()

@@ -64,10 +64,8 @@ def private_sqlite_file(url: str) -> None:
     path = Path(url[len(prefix) :].split("?", 1)[0])
     if path.name in ("", ":memory:") or path.exists() or not path.parent.is_dir():
         return
-    try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass
+    # without O_TRUNC: a file made meanwhile by another process is left as it is
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 def make_engine(url: str) -> Engine:

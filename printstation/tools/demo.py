@@ -127,7 +127,7 @@ def init_station(out: Path, printers: int = 1, *, fresh: bool = False, **options
     private_folder(out / "keys")
     if fresh:
         options["demo"] = True
-        for stale in ("station.db", "station.db-wal", "station.db-shm"):
+        for stale in ("station.db", "station.db-wal", "station.db-shm", "keys/setup-closed"):
             (out / stale).unlink(missing_ok=True)
         for folder in ("sim", "bundle", "faces"):
             shutil.rmtree(out / folder, ignore_errors=True)

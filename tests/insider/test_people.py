@@ -12,6 +12,10 @@ Holes of issue 12 ("People, not account names") and the tests that cover them:
 - deleting every user row re-opens set-up mode (anyone acts as supervisor, no PIN):
   ``test_emptying_the_users_table_does_not_reopen_setup``,
   ``test_emptying_the_users_table_does_not_reopen_setup_cli``;
+- the same, with the audit log wiped too (no ``user.add`` left to read):
+  ``test_wiping_the_users_and_the_audit_log_does_not_reopen_setup`` (operations and CLI),
+  and ``printstation doctor`` names a log that records none of the accounts it has:
+  ``test_doctor_names_an_audit_log_that_lost_the_accounts``;
 - PINs of non-ASCII digits (``١٢٣٤``, ``²²²²``) or too short:
   ``test_non_ascii_digit_pins_are_refused``, ``test_non_ascii_digit_pins_are_refused_cli``;
 - brute-forcing a PIN: ``test_five_wrong_pins_lock_the_account``,
@@ -243,6 +247,48 @@ def test_emptying_the_users_table_does_not_reopen_setup_cli(station: Station, co
     assert "does not open again" in error(result)["message"]
     with station.db.session() as s:
         assert s.execute(select(User)).first() is None
+
+
+def test_wiping_the_users_and_the_audit_log_does_not_reopen_setup(
+    tmp_path: Path, database_url: str
+) -> None:
+    """The first account made through the station leaves keys/setup-closed, outside the
+    database an insider with a SQLite browser can rewrite."""
+    station = fresh_station(tmp_path, database_url)
+    try:
+        ops.add(
+            station,
+            sign_in(station, "supervisor", None),
+            "budi",
+            "supervisor",
+            PIN,
+            **person("budi"),
+        )
+        assert (tmp_path / "keys" / "setup-closed").stat().st_mode & 0o777 == 0o600
+        with station.db.transaction() as s:
+            s.execute(delete(User))
+            s.execute(text("DELETE FROM audit_events"))
+            s.execute(text("UPDATE audit_head SET last_id = 0, last_hash = :g"), {"g": "0" * 64})
+        assert not ops.in_setup_mode(station)
+        with pytest.raises(PermissionDenied, match="does not open again"):
+            sign_in(station, "supervisor", None)
+    finally:
+        station.close()
+    config = tmp_path / "station.toml"
+    args = ["user", "add", "mallory", "--role", "supervisor", "--full-name", "Mallory"]
+    result = cli(config, "supervisor", *args, "--nip", "1" * 18, PRINTSTATION_NEW_PIN=PIN)
+    assert result.exit_code == 4, result.output
+    assert cli(config, "auditor", "doctor").exit_code == 4  # nobody signs in, not even to look
+
+
+def test_doctor_names_an_audit_log_that_lost_the_accounts(station: Station, config: Path) -> None:
+    with station.db.transaction() as s:
+        s.execute(
+            text("DELETE FROM audit_events WHERE action IN ('user.add', 'station.setup_closed')")
+        )
+    result = cli(config, "budi", "doctor")
+    assert result.exit_code == 1
+    assert "records no account's creation" in json.loads(result.stdout)["findings"][0]["message"]
 
 
 def test_setup_mode_takes_only_the_role_names(tmp_path: Path, database_url: str) -> None:
