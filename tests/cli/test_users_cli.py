@@ -198,3 +198,14 @@ def test_doctor_names_a_file_owned_by_another_account(tmp_path: Path) -> None:
     owned = [f for f in findings(result) if "owned by uid 1" in f["message"]]
     names = [Path(f["subject"]).name for f in owned]  # with its -wal and -shm: SQLite's
     assert "station.db" in names and all(name.startswith("station.db") for name in names)
+
+
+def test_doctor_names_one_full_name_under_two_nips(station: Station, config: Path) -> None:
+    budi = who(station, "budi")
+    ops.add(station, budi, "dewi", "supervisor", PIN, **person("dewi"))
+    ops.add(station, budi, "budi.s", "operator", PIN, full_name="BUDI  santoso", nip="1" * 18)
+    result = run(config, "budi", "doctor", "--json")
+    assert result.exit_code == EXIT_CHECK_FAILED
+    [found] = [f for f in findings(result) if f["subject"].startswith("full name")]
+    assert "budi, budi.s" in found["message"] and "2 NIPs" in found["message"]
+    assert not any("only one active supervisor" in f["message"] for f in findings(result))
