@@ -48,7 +48,7 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (3, "bad input: an enrolment, a NIK, a serial, an option"),
     (4, "permission refused: wrong PIN, or the role may not do this"),
     (5, "a printer stopped: it needs a person (jam, cover, feeder, ribbon) or failed"),
-    (6, "the physical count of blanks differs from the ledger (a discrepancy)"),
+    (6, "a discrepancy: the count of blanks, a printer's counter or a destruction differs"),
     (10, "hardware error: printer or chip encoder"),
     (20, "blank stock error: unknown or already used blank"),
     (30, "job error: the job is not in a state that allows this"),
