@@ -60,6 +60,9 @@ def test_a_period_in_the_middle_has_exact_figures(storied_db: Database) -> None:
         },
         "balanced": True,
         "spoiled_serials": ["S000009", "S000010", "S000012", "S000015"],
+        "printer_counters": [],
+        "printer_discrepancy": False,
+        "not_presented_at_destruction": [],
     }
 
 
