@@ -14,7 +14,8 @@ a card fed all the same). A blank unbound from its job (``job resolve --outcome 
 "no blank left the feeder") is not consumed: if the printer fed it all the same, the
 counters say so.
 
-A difference is a discrepancy the auditor must explain: ``printer.discrepancy`` is
+A difference the printer's open jobs cannot explain (a card in flight, or a job a stop
+left unresolved: up to one card each) is a discrepancy the auditor must explain: ``printer.discrepancy`` is
 recorded once for each new difference (not on every look), ``printer.counters_agree``
 when it is gone again, ``printer.baseline`` when a printer is first seen.
 """
@@ -30,9 +31,19 @@ from sqlalchemy.orm import Session
 
 from printstation.ledger import audit
 from printstation.storage.models import AuditEvent, Blank, Job, PrinterCounter, utcnow
+from printstation.storage.states import JobState
 
 #: Fates of a blank that has left the feeder for good.
 CONSUMED_STATES = ("in_use", "issued", "spoiled", "unknown", "pending")
+#: A job in these states at a printer may have a card out of the feeder and not yet
+#: bound (in flight, or left by a stop for the operator to settle).
+OPEN_JOB_STATES = (
+    JobState.FEEDING,
+    JobState.AT_ENCODER,
+    JobState.ENCODED,
+    JobState.PRINTING,
+    JobState.UNRESOLVED,
+)
 #: Cards fed and rejected at the encoder without a blank of this station's being bound.
 FED_AND_REJECTED = ("security.unknown_blank", "security.blank_reused")
 
@@ -53,7 +64,8 @@ class CounterCheck:
     consumed_since: int
     #: True for the device answering under this name now; False for one replaced.
     current: bool = True
-    #: The printer's jobs left unresolved: a card each may have left the feeder unread.
+    #: The printer's jobs in flight or left unresolved (OPEN_JOB_STATES): a card each may
+    #: have left the feeder and not be bound yet.
     unresolved: int = 0
 
     @property
@@ -63,8 +75,8 @@ class CounterCheck:
 
     @property
     def unsettled(self) -> bool:
-        """The cards fed beyond the ledger may be those of its unresolved jobs: not a
-        discrepancy until the jobs are settled."""
+        """The cards fed beyond the ledger may be those of its open jobs (printing now, or
+        unresolved): not a discrepancy until the jobs are done or settled."""
         return 0 < self.difference <= self.unresolved
 
     @property
@@ -79,8 +91,9 @@ class CounterCheck:
         if self.unsettled:
             return (
                 f"printer {self.printer}{device} fed {self.difference} card(s) the ledger "
-                f"does not show yet: settle its {self.unresolved} unresolved job(s) "
-                "(job resolve), giving the serial of every card that left the feeder"
+                f"does not show yet: its {self.unresolved} job(s) printing or unresolved must "
+                "finish or be settled (job resolve, with the serial of every card that left "
+                "the feeder)"
             )
         if self.difference > 0:
             what = (
@@ -199,7 +212,7 @@ def _check(session: Session, row: PrinterCounter) -> CounterCheck:
             session.execute(
                 select(func.count())
                 .select_from(Job)
-                .where(Job.printer == row.printer, Job.state == "unresolved")
+                .where(Job.printer == row.printer, Job.state.in_(OPEN_JOB_STATES))
             ).scalar_one()
         ),
     )
