@@ -99,6 +99,7 @@ def test_reprint_is_held_until_approved_and_retires_the_earlier_card(db: Databas
         original = add_job(s, 1, state="printing", nik=nik)
         ledger.identify("S000001", "P1", original)
         ledger.issue("S000001", original, "P1")
+        original.state = "issued"  # one open job per NIK: the first is done
         reprint = add_job(s, 2, state="held", nik=nik)
         s.add(Approval(kind="reprint", job_id=reprint.id, reason="lost", requested_by="ani"))
         s.commit()
