@@ -240,10 +240,11 @@ def test_an_edited_or_deleted_baseline_resets_nothing(
 
 
 def test_cli_resolving_none_for_a_fed_card_is_a_counter_discrepancy(
-    printing: Station, monkeypatch: pytest.MonkeyPatch
+    printing: Station, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     station = printing
     config = station.config.source
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PRINTSTATION_PIN", PIN)
     add_fault(station.config.sim_dir, "P1", "card 1, step feed: jam")
     ran = cli(config, "ani", "batch", "run", "--printer", "P1", "--limit", "1", "--json")
@@ -271,7 +272,7 @@ def test_cli_resolving_none_for_a_fed_card_is_a_counter_discrepancy(
     assert "fed 1 card(s) more than the ledger consumed" in plain.stderr
     pdf = cli(config, "citra", "audit", "reconcile", "--format", "pdf", "--out", "r.pdf")
     assert pdf.exit_code == EXIT_DISCREPANCY
-    assert "SELISIH" in pdf_text(Path("r.pdf"))
+    assert "SELISIH" in pdf_text(tmp_path / "r.pdf")
     assert len(events(station, "printer.discrepancy")) == 1
 
 
