@@ -54,7 +54,7 @@ from sqlalchemy.exc import IntegrityError
 from printstation.cli import main
 from printstation.config import write_config
 from printstation.errors import InputError, StockError
-from printstation.intake.bundle import MAX_BLANK_LINES
+from printstation.intake.bundle import MANIFEST, MAX_BLANK_LINES
 from printstation.operations import enrol, jobs, stock
 from printstation.operations.base import Actor
 from printstation.station import Station
@@ -310,9 +310,13 @@ def test_a_flood_of_blank_lines_stops_quickly_and_is_recorded(
         fh.write("\n" * 10_000_000)
         fh.write(lines[1] + "\n")
     started = time.perf_counter()
+    seen: list[tuple[int, int]] = []
     with pytest.raises(InputError, match="blank lines"):
-        enrol.import_bundle(station, who(station, "ani"), folder)
+        enrol.import_bundle(
+            station, who(station, "ani"), folder, progress=lambda *p: seen.append(p)
+        )
     assert time.perf_counter() - started < 10
+    assert seen[0][0] == 1  # the line before the flood was imported, with a progress bar
     [stop] = [e for e in actions(station, "enrolment.import_stopped")]
     assert "blank lines" in stop.detail["reason"]
     assert f"line {MAX_BLANK_LINES + 2:,}" in stop.detail["reason"]
@@ -322,6 +326,15 @@ def test_a_flood_of_blank_lines_stops_quickly_and_is_recorded(
     refused = run(cli, "ani", "enrol", "import", str(folder))
     assert refused.exit_code == 3 and "blank lines" in refused.output
     assert len(actions(station, "enrolment.import_stopped")) == 2
+    # A zip whose manifest inflates to 200 MB of line breaks ends as quickly.
+    zipped = tmp_path / "flood.zip"
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as zf, zf.open(MANIFEST, "w") as fh:
+        for _ in range(200):
+            fh.write(b"\n" * 1_000_000)
+    started = time.perf_counter()
+    with pytest.raises(InputError, match="blank lines"):
+        enrol.import_bundle(station, who(station, "ani"), zipped, progress=lambda *p: None)
+    assert time.perf_counter() - started < 10
 
 
 def test_an_interrupted_import_records_how_far_it_got(station: Station, tmp_path: Path) -> None:
