@@ -78,7 +78,7 @@ def sign_in(station: Station, name: str, pin: str | None) -> Actor:
                 )
             return issue_actor(name, name, setup=True)
         if not users.has_users(session):
-            audit.record(session, name, "auth.failed", name, reason="no accounts")
+            audit.record(session, name[:40], "auth.failed", name[:40], reason="no accounts")
             session.commit()
             raise PermissionDenied(
                 "the station's set-up was closed when its first account was made, but it "

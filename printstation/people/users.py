@@ -254,10 +254,11 @@ def locked_until(user: User, now: datetime | None = None) -> datetime | None:
 
 
 def _refuse(session: Session, name: str, reason: str, message: str | None = None) -> None:
-    audit.record(session, name, "auth.failed", name, reason=reason)
+    shown = name[:40]  # whatever was typed, as far as the log's actor column holds
+    audit.record(session, shown, "auth.failed", shown, reason=reason)
     session.commit()
     raise PermissionDenied(
-        message or f"login refused for {name!r}: unknown user or wrong PIN", where=name
+        message or f"login refused for {shown!r}: unknown user or wrong PIN", where=shown
     )
 
 

@@ -419,6 +419,12 @@ def test_unknown_and_known_users_cost_the_same_work(
     assert disabled[1].startswith("login refused for 'citra': unknown user or wrong PIN")
 
 
+def test_a_name_longer_than_the_log_holds_is_refused_like_any_other(station: Station) -> None:
+    with pytest.raises(PermissionDenied, match="unknown user or wrong PIN"):
+        sign_in(station, "x" * 500, PIN)
+    assert events(station, "auth.failed")[-1].actor == "x" * 40
+
+
 def test_unknown_and_known_users_cost_the_same_work_cli(
     station: Station, config: Path, scrypt_calls: list[tuple[int, int, int]]
 ) -> None:
