@@ -49,7 +49,10 @@ Check = Callable[["Station"], list[Finding]]
 #: name -> check, in the order they run.
 CHECKS: dict[str, Check] = {}
 #: Modules holding more checks (``@check`` functions), imported when the doctor runs.
-CHECK_MODULES: tuple[str, ...] = ("printstation.operations.audit",)
+CHECK_MODULES: tuple[str, ...] = (
+    "printstation.operations.audit",
+    "printstation.operations.printers",
+)
 
 
 def check(name: str) -> Callable[[Check], Check]:
@@ -261,6 +264,47 @@ def check_people(station: Station) -> list[Finding]:
                     "with --full-name and --nip and disable this one",
                 )
             )
+    return found
+
+
+@check("pin resets")
+def check_pin_resets(station: Station) -> list[Finding]:
+    """A supervisor who reset B's PIN knew it: B deciding that supervisor's requests
+    afterwards may be that supervisor alone, signed in as B."""
+    from sqlalchemy import select
+
+    from printstation.people import users
+    from printstation.storage.models import Approval, AuditEvent
+
+    found: list[Finding] = []
+    with station.db.session() as s:
+        resets = s.execute(
+            select(AuditEvent.actor, AuditEvent.subject, AuditEvent.at).where(
+                AuditEvent.action == "user.pin_reset"
+            )
+        ).all()
+        for resetter, account, at in resets:
+            decided = s.execute(
+                select(Approval.id, Approval.requested_by, Approval.decided_at).where(
+                    Approval.decided_by == account, Approval.decided_at.is_not(None)
+                )
+            ).all()
+            reset_at = users.aware(at)
+            for request, requester, decided_at in decided:
+                when = users.aware(decided_at)
+                if when is None or reset_at is None or when < reset_at:
+                    continue
+                if not users.same_person(s, requester, resetter):
+                    continue
+                found.append(
+                    Finding(
+                        "pin resets",
+                        f"request {request}",
+                        f"{account} decided request {request} of {requester} after "
+                        f"{resetter} had reset {account}'s PIN: {resetter} knew it, so "
+                        "the decision may be one person's; ask them both",
+                    )
+                )
     return found
 
 

@@ -148,3 +148,29 @@ def fault_names() -> list[str]:
         return []
     names = getattr(backend, "fault_names", None)
     return list(names()) if callable(names) else []
+
+
+def _doctor_check() -> None:
+    """Register the printers' counters check with ``printstation doctor`` (imported by it)."""
+    from printstation.operations.doctor import Finding, check
+
+    @check("printers")
+    def printer_counters(station: Station) -> list[Finding]:
+        """Each printer's cards fed, as last read, against the blanks consumed through it
+        (from the database only: the doctor talks to no printer)."""
+        from printstation.ledger import counters
+
+        with station.db.session() as s:
+            found = counters.checks(s)
+        return [
+            Finding(
+                "printers",
+                f"printer {c.printer}",
+                c.message() + "; run 'printstation audit reconcile' and tell the auditor",
+            )
+            for c in found
+            if c.discrepancy
+        ]
+
+
+_doctor_check()

@@ -46,7 +46,7 @@ from printstation.intake.enrolment import import_bundle
 from printstation.ledger import counters
 from printstation.ledger.stock import BlankLedger, serial_range
 from printstation.operations import audit as audit_ops
-from printstation.operations import batch, jobs, printers
+from printstation.operations import batch, doctor, jobs, printers
 from printstation.operations import stock as stock_ops
 from printstation.operations.stock import load_blanks
 from printstation.sim.printer.ops import add_fault
@@ -236,6 +236,10 @@ def test_an_edited_or_deleted_baseline_resets_nothing(
     assert [e.detail["kind"] for e in events(station, "printer.discrepancy")][-2:] == [
         "baseline_missing",
         "counter",
+    ]
+    found = doctor.run(station, who(station, "citra")).findings
+    assert [(f.check, f.subject) for f in found if f.check == "printers"] == [
+        ("printers", "printer P1")
     ]
 
 
