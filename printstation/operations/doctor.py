@@ -5,7 +5,8 @@ every finding is something wrong (the command then exits 1). Checks here: the st
 files (permissions and owner of the station folder, the configuration, the SQLite
 database, the key folder and key files, the PKI private keys) and its people (set-up
 mode still open, no supervisor, a single active supervisor so four-eyes is impossible,
-a NIP shared by active accounts, accounts without a NIP, PKI not configured).
+a NIP shared by active accounts, one full name under two NIPs, accounts without a NIP),
+decisions across a PIN reset (the supervisor who reset a PIN knew it), and the PKI.
 
 Another part of the station adds its check by decorating a function with ``@check`` in
 a module named in ``CHECK_MODULES`` (imported when the doctor runs).
@@ -269,9 +270,9 @@ def check_people(station: Station) -> list[Finding]:
 
 @check("pin resets")
 def check_pin_resets(station: Station) -> list[Finding]:
-    """A supervisor who reset B's PIN knew it: B deciding that supervisor's requests
-    afterwards may be that supervisor alone, signed in as B."""
-    from sqlalchemy import select
+    """A supervisor who reset B's PIN knew it: a request of B's that supervisor decided,
+    or one of theirs B decided, after the reset may be that supervisor's alone."""
+    from sqlalchemy import or_, select
 
     from printstation.people import users
     from printstation.storage.models import Approval, AuditEvent
@@ -285,24 +286,26 @@ def check_pin_resets(station: Station) -> list[Finding]:
         ).all()
         for resetter, account, at in resets:
             decided = s.execute(
-                select(Approval.id, Approval.requested_by, Approval.decided_at).where(
-                    Approval.decided_by == account, Approval.decided_at.is_not(None)
-                )
+                select(Approval.id, Approval.requested_by, Approval.decided_by, Approval.decided_at)
+                .where(or_(Approval.decided_by == account, Approval.requested_by == account))
+                .where(Approval.decided_at.is_not(None))
+                .order_by(Approval.id)
             ).all()
             reset_at = users.aware(at)
-            for request, requester, decided_at in decided:
+            for request, requester, decider, decided_at in decided:
                 when = users.aware(decided_at)
-                if when is None or reset_at is None or when < reset_at:
+                if when is None or reset_at is None or when < reset_at or decider is None:
                     continue
-                if not users.same_person(s, requester, resetter):
+                other = requester if decider == account else decider
+                if not users.same_person(s, other, resetter):
                     continue
                 found.append(
                     Finding(
                         "pin resets",
                         f"request {request}",
-                        f"{account} decided request {request} of {requester} after "
-                        f"{resetter} had reset {account}'s PIN: {resetter} knew it, so "
-                        "the decision may be one person's; ask them both",
+                        f"request {request} was asked by {requester} and decided by {decider} "
+                        f"after {resetter} had reset {account}'s PIN: {resetter} knew that "
+                        "PIN, so both sides may be one person; ask them both",
                     )
                 )
     return found

@@ -23,6 +23,9 @@ Holes of issue 12 ("People, not account names") and the tests that cover them:
 - telling unknown from known accounts by the time a refusal takes:
   ``test_unknown_and_known_users_cost_the_same_work``,
   ``test_unknown_and_known_users_cost_the_same_work_cli``;
+- a supervisor resets an operator's PIN, signs in as them, asks, and decides it
+  themselves (four-eyes cannot tell; ``printstation doctor`` names the decision):
+  ``test_doctor_names_a_decision_across_a_pin_reset``;
 - a PIN reset by a supervisor, used as is: ``test_a_reset_pin_allows_only_changing_it``,
   ``test_a_reset_pin_allows_only_changing_it_cli``.
 """
@@ -472,3 +475,18 @@ def test_a_reset_pin_allows_only_changing_it_cli(station: Station, config: Path)
     changed = cli(config, "ani", "user", "pin", pin=NEW_PIN, PRINTSTATION_NEW_PIN="864200")
     assert changed.exit_code == 0, changed.output
     assert cli(config, "ani", "job", "list", pin="864200").exit_code == 0
+
+
+def test_doctor_names_a_decision_across_a_pin_reset(station: Station, config: Path) -> None:
+    job_id = queued_job(station)
+    budi = who(station, "budi")
+    ops.reset_pin(station, budi, "ani", NEW_PIN)  # budi now knows ani's PIN
+    as_ani = sign_in(station, "ani", NEW_PIN)
+    ops.change_pin(station, as_ani, NEW_PIN, "864200")
+    asked = jobs.request_priority(station, sign_in(station, "ani", "864200"), job_id, "cpns")
+    approvals.decide(station, budi, asked.request, True)  # two NIPs: four-eyes lets it by
+    result = cli(config, "budi", "doctor")
+    assert result.exit_code == 1
+    [found] = [f for f in json.loads(result.stdout)["findings"] if f["check"] == "pin resets"]
+    assert found["subject"] == f"request {asked.request}"
+    assert "budi had reset ani's PIN" in found["message"]
