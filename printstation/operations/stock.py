@@ -303,11 +303,12 @@ def lost(station: Station, actor: Actor, serial: str, note: str) -> WriteOffRequ
 def _ask(
     station: Station, actor: Actor, serial: str, kind: str, cause: str, note: str | None
 ) -> WriteOffRequest:
+    from printstation.intake.serials import canonical_serial
     from printstation.ledger import writeoffs
     from printstation.operations.writeoffs import nip_of, request_result
     from printstation.storage.models import Blank, Job
 
-    serial = serial.strip()
+    serial = canonical_serial(station.config, serial)
     note = (note or "").strip() or None
     with transaction(station) as s:
         blank = s.get(Blank, serial, with_for_update=True)

@@ -457,6 +457,9 @@ def test_setup_mode_requests_cannot_be_confirmed(station: Station) -> None:
 
 def test_a_pending_blank_goes_nowhere_but_through_its_decision(station: Station) -> None:
     ani = who(station, "ani")
+    for typed in (" S000005", "S0000005"):  # not a serial of this station's form
+        with pytest.raises(InputError):
+            stock.spoil(station, ani, typed, "test_print")
     asked = stock.spoil(station, ani, "S000005", "test_print")
     with pytest.raises(StockError, match="already awaits a supervisor's decision"):
         stock.spoil(station, ani, "S000005", "damaged")

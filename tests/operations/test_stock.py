@@ -166,8 +166,10 @@ def test_spoil_by_hand(station: Station) -> None:
     assert (done.kind, done.state_before, done.blank_state) == ("spoil", "on_hand", "pending")
     with pytest.raises(InputError, match="not a cause recorded by hand"):
         stock.spoil(station, ani, "S000001", "encoding_failed")
+    with pytest.raises(InputError):
+        stock.spoil(station, ani, "X1", "damaged")  # not a serial of this station's form
     with pytest.raises(StockError, match="not in this station's received stock"):
-        stock.spoil(station, ani, "X1", "damaged")
+        stock.spoil(station, ani, "S000099", "damaged")
     with station.db.transaction() as s:
         job = add_job(s, 1, state="at_encoder")
         BlankLedger(s, "ani").identify("S000003", "P1", job)
