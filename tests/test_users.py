@@ -51,3 +51,17 @@ def test_look_alike_letters_fold_to_one_skeleton() -> None:
     assert name_skeleton("ЅUPERVISOR") == name_skeleton("supervisor")
     assert name_skeleton("rnaria") == name_skeleton("maria")
     assert name_skeleton("budi") != name_skeleton("budy")
+
+
+def test_same_person_compares_nips(db: Database) -> None:
+    from printstation.people.users import disable, same_person
+
+    with db.transaction() as s:
+        add_user(s, "dewi", "supervisor", "246813", by="budi", **person("dewi"))
+        disable(s, "budi", by="dewi")
+        add_user(s, "budi.op", "operator", "246813", by="dewi", **person("budi"))
+    with db.session() as s:
+        assert same_person(s, "budi", "budi")
+        assert same_person(s, "budi", "budi.op")  # two accounts, one NIP
+        assert not same_person(s, "budi.op", "dewi")
+        assert same_person(s, "dewi", "supervisor")  # no account, no NIP: cannot tell
