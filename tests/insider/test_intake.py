@@ -27,7 +27,9 @@ through the Python operations and through the CLI):
   test_an_interrupted_import_records_how_far_it_got,
   test_a_killed_import_leaves_its_start_and_last_commit_in_the_log, and the flood test.
 - Two concurrent imports cannot queue two jobs for one NIK (PostgreSQL: was 4 of 4):
-  test_concurrent_imports_queue_one_job_per_nik (PostgreSQL, threads, 3 trials);
+  test_concurrent_imports_queue_one_job_per_nik (PostgreSQL, threads, 3 trials of the
+  same bundle twice and of the same people under other enrolment ids),
+  test_two_cli_imports_at_once_queue_one_job_per_nik (PostgreSQL, two CLI processes);
   the database's own refusal on both: test_the_database_refuses_a_second_open_job_for_a_nik.
 """
 
@@ -476,3 +478,35 @@ def test_concurrent_imports_queue_one_job_per_nik(station: Station, tmp_path: Pa
                     ).all()
                 )
             assert counts == {nik: 1 for nik in niks}, f"trial {trial}"
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_cli_imports_at_once_queue_one_job_per_nik(station: Station, tmp_path: Path) -> None:
+    people, lines = bundle_lines(tmp_path, "people", 6, seed=300)
+    twin = _twin(tmp_path, people, "twin")
+    env = os.environ | {"PYTHONPATH": str(ROOT), "PRINTSTATION_PIN": PIN}
+    env.pop("PRINTSTATION_DATABASE_URL", None)
+    command = [sys.executable, "-m", "printstation", "--config", str(station.config.source)]
+    runs = [
+        subprocess.Popen(
+            [*command, "--user", "ani", "enrol", "import", str(path), "--json"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for path in (people, twin)
+    ]
+    reports = []
+    for process in runs:
+        out, err = process.communicate(timeout=180)
+        assert process.returncode in (0, 1), err  # 1: some lines were rejected; no crash
+        reports.append(json.loads(out))
+    assert sum(r["accepted"] for r in reports) == 6
+    assert {e["field"] for r in reports for e in r["errors"]} <= {"nik"}
+    niks = [json.loads(line)["nik"] for line in lines]
+    with station.db.session() as s:
+        open_jobs = s.execute(
+            select(func.count()).where(Job.nik.in_(niks), Job.state.not_in(("issued", "cancelled")))
+        ).scalar_one()
+    assert open_jobs == 6
