@@ -29,7 +29,8 @@ Holes of issue 12 ("Four-eyes on every write-off") and the tests that cover them
 - a pending blank spoiled, loaded or issued past its request:
   ``test_a_pending_blank_goes_nowhere_but_through_its_decision``;
 - ``audit reconcile`` balanced by hiding a write-off: ``test_reconcile_shows_pending``,
-  ``test_reconcile_shows_pending_cli`` (JSON, CSV, PDF, and the daily posting).
+  ``test_reconcile_shows_pending_cli`` (JSON, CSV, PDF, and the daily posting);
+- a write-off the audit log cannot replay: ``test_every_write_off_path_replays_from_the_audit_log``.
 """
 
 from __future__ import annotations
@@ -520,3 +521,27 @@ def test_reconcile_shows_pending_cli(station: Station, config: Path, tmp_path: P
     assert "Pending write-off" in " ".join(pdf_text(written).split())
     posting = cli_json(config, "citra", "audit", "posting")
     assert posting["pending"] == 1
+
+
+def test_every_write_off_path_replays_from_the_audit_log(station: Station) -> None:
+    """Requests, confirmations and rejections are events AUDIT's ledger replay follows:
+    ``audit verify`` finds the tables as the log tells them."""
+    ani, budi, dewi = who(station, "ani"), who(station, "budi"), who(station, "dewi")
+    kept = stock.spoil(station, ani, "S000005", "damaged")  # stays pending
+    confirmed = stock.spoil(station, ani, "S000006", "test_print")
+    writeoffs.confirm(station, budi, confirmed.id, card_in_hand=True)
+    back = stock.spoil(station, ani, "S000002", "damaged")
+    writeoffs.reject(station, dewi, back.id, "it is fine", card_in_hand=True)
+    none = jobs.resolve(station, ani, unresolved(station, 1, "S000001"), "none")
+    writeoffs.reject(station, budi, none.writeoff or 0, "no card found")
+    spoiled = jobs.resolve(station, ani, unresolved(station, 2, "S000003"), "spoiled")
+    writeoffs.confirm(station, dewi, spoiled.writeoff or 0, card_in_hand=True)
+    assert {s: state(station, s) for s in ("S000001", "S000002", "S000003", "S000005")} == {
+        "S000001": "unknown",
+        "S000002": "loaded",
+        "S000003": "spoiled",
+        "S000005": "pending",
+    }
+    assert kept.status == "pending"
+    check = audit.verify_chain(station, who(station, "citra"))
+    assert check.valid, check.problems
