@@ -70,6 +70,7 @@ CALLS: dict[str, Args] = {
     "audit.destroy": a(Actor("ani", "operator"), ["NOPE"], ["X:1"]),
     "audit.posting": a(),
     "audit.verify_chain": a(),
+    "audit.checkpoint": a(),
     "audit.log": a(1),
     "jobs.list_jobs": a(),
     "jobs.show_job": a(1),
