@@ -230,6 +230,7 @@ def destroy(
     not presented is named in the result as a discrepancy.
     """
     from printstation.errors import PermissionDenied, PrintStationError
+    from printstation.intake.serials import canonical_serial
     from printstation.ledger import audit
     from printstation.ledger import destruction as ledger
     from printstation.operations.base import authorize, refusal
@@ -239,7 +240,7 @@ def destroy(
 
     authorize(station, witness, "destruction.witness")
     people = [ledger.Official.parse(text) for text in officials]
-    wanted = [s.strip() for s in serials if s.strip()]
+    wanted = [canonical_serial(station.config, s) for s in serials]
     note = (note or "").strip() or None
     try:
         with transaction(station) as s:

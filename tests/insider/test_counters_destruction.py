@@ -40,7 +40,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy import delete, select, update
 
 from printstation.cli import main
-from printstation.errors import EXIT_DISCREPANCY, PermissionDenied, StockError
+from printstation.errors import EXIT_DISCREPANCY, InputError, PermissionDenied, StockError
 from printstation.intake.bundle import write_bundle
 from printstation.intake.enrolment import import_bundle
 from printstation.ledger import counters
@@ -354,6 +354,8 @@ def test_a_card_not_spoiled_or_already_destroyed_cannot_be_presented(shelf: Stat
         audit_ops.destroy(station, citra, ani, ["S000001", "S000003"], [OFFICIAL])
     with pytest.raises(StockError, match="not in this station"):
         audit_ops.destroy(station, citra, ani, ["S999999"], [OFFICIAL])
+    with pytest.raises(InputError):  # not a serial of this station's form: not a new one
+        audit_ops.destroy(station, citra, ani, [" S000001"], [OFFICIAL])
     assert events(station, "destruction.record") == []
     refused = events(station, "destruction.refused")
     assert [e.subject for e in refused] == ["S000003", "S999999"]
