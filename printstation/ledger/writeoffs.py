@@ -35,7 +35,15 @@ from sqlalchemy.orm import Session
 from printstation.errors import BlankAlreadyUsed, InputError, PermissionDenied, StockError
 from printstation.ledger import audit
 from printstation.ledger.stock import WRITEOFF_CAUSES, BlankLedger
-from printstation.storage.models import AuditEvent, Blank, Job, Spoilage, WriteOff, utcnow
+from printstation.storage.models import (
+    AuditEvent,
+    Blank,
+    Job,
+    PrinterCounter,
+    Spoilage,
+    WriteOff,
+    utcnow,
+)
 from printstation.storage.states import WriteOffKind
 
 #: States a blank can be written off from: not yet a card, nor already decided.
@@ -335,11 +343,27 @@ def _event(session: Session, subject: str) -> dict[str, Any] | None:
 
 def _evidence(session: Session, blank: Blank, job: Job | None) -> dict[str, Any]:
     """What the station says about where the card is: the blank's record, its last
-    event, and its job's state, last error and last event."""
+    event, the printer's cards-fed counter as last read, and its job's state, last error
+    and last event."""
     found: dict[str, Any] = {
         "blank": {"state": blank.state, "printer": blank.printer, "job": blank.job_id},
         "last_blank_event": _event(session, blank.serial),
     }
+    printer = blank.printer or (job.printer if job is not None else None)
+    if printer is not None:
+        counter = session.execute(
+            select(PrinterCounter).where(
+                PrinterCounter.printer == printer, PrinterCounter.current.is_(True)
+            )
+        ).scalar_one_or_none()
+        if counter is not None:  # what the printer itself last said it fed
+            found["printer"] = {
+                "name": printer,
+                "device_serial": counter.device_serial,
+                "cards_fed": counter.last_fed,
+                "read_at": counter.last_at.isoformat(timespec="seconds"),
+                "counter_difference": counter.reported_difference,
+            }
     job = job or (session.get(Job, blank.job_id) if blank.job_id is not None else None)
     if job is not None:
         found["job"] = {

@@ -49,7 +49,7 @@ from printstation.cli import main
 from printstation.errors import InputError, PermissionDenied, StockError
 from printstation.jobs.queue import settle_interrupted
 from printstation.ledger.stock import BlankLedger
-from printstation.operations import audit, jobs, stock, writeoffs
+from printstation.operations import audit, jobs, printers, stock, writeoffs
 from printstation.operations import users as user_ops
 from printstation.station import Station
 from printstation.storage.models import Blank, Job, Spoilage, WriteOff
@@ -146,9 +146,11 @@ def second_account_of_budi(station: Station) -> None:
 
 def test_an_operator_alone_cannot_write_off_a_loaded_blank(station: Station) -> None:
     ani = who(station, "ani")
+    printers.status(station, ani, "P1")  # the station reads the printer's counter
     asked = stock.spoil(station, ani, "S000001", "damaged", "bent corner")
     assert (asked.status, asked.state_before, asked.printer) == ("pending", "loaded", "P1")
     assert asked.evidence["blank"] == {"state": "loaded", "printer": "P1", "job": None}
+    assert asked.evidence["printer"]["cards_fed"] == 0  # the printer fed nothing yet
     assert state(station, "S000001") == "pending" and spoilages(station) == 0
     assert counts(station) == {
         "spoiled": 0, "pending": 1, "unknown": 0, "on_hand": 9, "balanced": True
