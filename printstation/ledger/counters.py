@@ -15,9 +15,12 @@ a card fed all the same). A blank unbound from its job (``job resolve --outcome 
 counters say so.
 
 A difference the printer's open jobs cannot explain (a card in flight, or a job a stop
-left unresolved: up to one card each) is a discrepancy the auditor must explain: ``printer.discrepancy`` is
-recorded once for each new difference (not on every look), ``printer.counters_agree``
-when it is gone again, ``printer.baseline`` when a printer is first seen.
+left unresolved: up to one card each) is a discrepancy the auditor must explain:
+``printer.discrepancy`` is recorded once for each new difference (not on every look),
+``printer.counters_agree`` when it is gone again, ``printer.baseline`` when a printer is
+first seen. The baseline's authority is that first event, not the table: a baseline
+edited or deleted in the database is put back (and recorded). A printer replaced by
+another device keeps the difference it had, shown beside the new device's.
 """
 
 from __future__ import annotations
@@ -218,6 +221,22 @@ def _check(session: Session, row: PrinterCounter) -> CounterCheck:
     )
 
 
+def _replaced(row: PrinterCounter) -> CounterCheck:
+    """A replaced device as it stood when another answered under its name."""
+    fed_since = row.last_fed - row.baseline_fed
+    return CounterCheck(
+        printer=row.printer,
+        device_serial=row.device_serial,
+        baseline_fed=row.baseline_fed,
+        baseline_at=row.baseline_at,
+        fed=row.last_fed,
+        read_at=row.last_at,
+        fed_since=fed_since,
+        consumed_since=fed_since - row.reported_difference,
+        current=False,
+    )
+
+
 def observe(
     session: Session, actor: str, printer: str, fed: int | None, device_serial: str | None
 ) -> CounterCheck | None:
@@ -236,7 +255,9 @@ def observe(
     row = next((r for r in rows if r.device_serial == device), None)
     for other in rows:
         if other is not row and other.current:
-            other.current = False
+            left = _check(session, other).difference
+            # Kept as it stood when it went: a swap does not hide the old device's difference.
+            other.current, other.reported_difference = False, left
             audit.record(
                 session,
                 actor,
@@ -245,7 +266,7 @@ def observe(
                 kind="replaced",
                 device_serial=device,
                 was=other.device_serial,
-                difference=_check(session, other).difference,
+                difference=left,
             )
     first = _baseline_of(session, printer, device) if row is None else None
     if row is None and first is not None:
@@ -344,7 +365,8 @@ def _report(session: Session, actor: str, row: PrinterCounter, check: CounterChe
 
 def checks(session: Session, actor: str | None = None) -> list[CounterCheck]:
     """Every printer the station has seen (its current device) against the ledger now (with
-    the counter as last read). With ``actor``, a new difference is recorded as an event."""
+    the counter as last read), and any replaced device that went with a difference. With
+    ``actor``, a new difference is recorded as an event."""
     rows = list(
         session.execute(
             select(PrinterCounter).order_by(PrinterCounter.printer, PrinterCounter.id)
@@ -352,9 +374,11 @@ def checks(session: Session, actor: str | None = None) -> list[CounterCheck]:
     )
     found = []
     for row in rows:
-        check = _check(session, row)
         if not row.current:
-            continue  # replaced: its difference was recorded when it was (kind "replaced")
+            if row.reported_difference:  # a replaced device's difference, as it went
+                found.append(_replaced(row))
+            continue
+        check = _check(session, row)
         if actor is not None:
             _restore(session, actor, row)
             check = _check(session, row)

@@ -197,13 +197,21 @@ def _observe(station: Station, fed: int, device: str) -> None:
 def test_a_swapped_printer_is_noticed(shelf: Station) -> None:
     station = shelf
     _observe(station, 100, "DEV-A")
-    _observe(station, 3, "DEV-B")  # another machine answers as P1
-    (event,) = events(station, "printer.discrepancy")
+    _observe(station, 101, "DEV-A")  # a card fed that the ledger does not show
+    _observe(station, 3, "DEV-B")  # another machine answers as P1: the difference stays
+    (_first, event) = events(station, "printer.discrepancy")
+    shown = stock_ops.show(station, who(station, "citra")).printer_counters
+    assert [(c["device_serial"], c["current"], c["difference"]) for c in shown] == [
+        ("DEV-A", False, 1),
+        ("DEV-B", True, 0),
+    ]
+    assert audit_ops.reconcile(station, who(station, "citra")).data.printer_discrepancies
     assert (event.detail["kind"], event.detail["was"], event.detail["device_serial"]) == (
         "replaced",
         "DEV-A",
         "DEV-B",
     )
+    assert event.detail["difference"] == 1
     assert [e.detail["device_serial"] for e in events(station, "printer.baseline")] == [
         "DEV-A",
         "DEV-B",
