@@ -68,3 +68,47 @@ def test_states_migration_keeps_rows_and_then_refuses_unknown_states(database_ur
         with pytest.raises(IntegrityError), db.engine.begin() as conn:
             conn.execute(text(f"UPDATE {table} SET state = 'lost' WHERE {column} IS NOT NULL"))
     db.dispose()
+
+
+def test_writeoffs_migration_lets_a_blank_be_pending(database_url: str) -> None:
+    """A station whose blanks' CHECK predates ``pending`` (written before write-offs)
+    accepts a pending blank once upgraded, and still refuses an unknown state."""
+    import pytest
+    from alembic.operations import Operations
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from printstation.storage.migrations import upgrade
+
+    before = "state IN ('on_hand', 'loaded', 'in_use', 'issued', 'spoiled', 'unknown')"
+    db = Database(database_url)
+    upgrade(db.engine, "a1c3e5f70912")
+    with db.engine.begin() as conn:
+        with Operations(MigrationContext.configure(conn)).batch_alter_table("blanks") as batch:
+            batch.drop_constraint("ck_blanks_state", type_="check")
+            batch.create_check_constraint("ck_blanks_state", before)
+        conn.execute(
+            text(
+                "INSERT INTO lots (id, reference, first_serial, last_serial, count,"
+                " received_at, received_by) VALUES (1, 'R', 'S1', 'S2', 2, CURRENT_TIMESTAMP,"
+                " 'op')"
+            )
+        )
+        for serial in ("S1", "S2"):
+            conn.execute(
+                text(
+                    "INSERT INTO blanks (serial, lot_id, state, updated_at)"
+                    " VALUES (:s, 1, 'on_hand', CURRENT_TIMESTAMP)"
+                ),
+                {"s": serial},
+            )
+    pending = text("UPDATE blanks SET state = 'pending' WHERE serial = 'S1'")
+    with pytest.raises(IntegrityError), db.engine.begin() as conn:
+        conn.execute(pending)
+    db.create_schema()
+    with db.engine.begin() as conn:
+        conn.execute(pending)
+        assert conn.execute(text("SELECT count(*) FROM blanks")).scalar_one() == 2
+    with pytest.raises(IntegrityError), db.engine.begin() as conn:
+        conn.execute(text("UPDATE blanks SET state = 'lost' WHERE serial = 'S2'"))
+    db.dispose()
