@@ -11,10 +11,13 @@ Holes of issue 12 covered here ("Four-eyes on every write-off"):
   test_cli_resolving_none_for_a_fed_card_is_a_counter_discrepancy.
 - Deleting a spoilage row and putting its blank back on hand with a database browser is
   caught by the same counters: test_a_deleted_spoilage_row_is_a_counter_discrepancy.
-- A swapped printer (another device under the same name) is noticed:
-  test_a_swapped_printer_is_noticed; the baseline raised or its row deleted in the
-  database resets nothing (the audit log's ``printer.baseline`` is the authority):
+- A swapped printer (another device under the same name) is noticed and keeps the
+  difference it had: test_a_swapped_printer_is_noticed; the baseline raised or its row
+  deleted in the database resets nothing (the audit log's ``printer.baseline`` is the
+  authority), and ``doctor`` names the printer:
   test_an_edited_or_deleted_baseline_resets_nothing.
+- An honest settlement (the jammed card resolved spoiled with its serial) agrees with the
+  counter: test_the_honest_settlement_agrees_with_the_counter.
 - The destruction record lists the spoiled cards awaiting destruction, and the PDF never
   says cards were destroyed when no one recorded it:
   test_the_record_lists_cards_awaiting_destruction_and_claims_no_destruction.
