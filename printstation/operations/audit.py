@@ -451,8 +451,10 @@ def _verify(
                 )
             )
     if unchecked:
-        what = "the MAC key" if key is None else "the signer's certificate"
-        warnings.append(f"{unchecked} checkpoint(s) not checked: this check has no {what}")
+        warnings.append(
+            f"{unchecked} checkpoint(s) not checked here (another station's signer, or no "
+            "MAC key or signer's certificate given)"
+        )
     if key is None:
         warnings.append(
             "event MACs not checked (no --key): events after the last checkpoint are not "

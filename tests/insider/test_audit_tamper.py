@@ -19,7 +19,11 @@ Holes of issue 12 covered here ("An audit log an insider cannot rewrite"):
 - The ledger re-derived from the log: a blank's state changed in the database
   without its event: test_a_silent_state_change_is_named; a blank row deleted together
   with a lowered lot count: test_a_deleted_blank_with_a_lowered_lot_count_is_named.
-- The key is never silently replaced: test_a_missing_key_with_a_keyed_chain_is_refused.
+- The key is never silently replaced: test_a_missing_key_with_a_keyed_chain_is_refused;
+  stations sharing one database share it (a copy of the file):
+  test_stations_sharing_a_database_share_the_key. Without [pki], checkpoints are MACed
+  and still catch a cut tail:
+  test_without_pki_checkpoints_are_maced_and_still_catch_a_cut_tail.
 - ``printstation doctor`` names a missing audit key and a stale last checkpoint:
   test_doctor_checks_the_audit_key_and_the_last_checkpoint.
 - Keys and checkpoints exported with the reports, a copy verified on another machine
@@ -431,3 +435,58 @@ def test_doctor_checks_the_audit_key_and_the_last_checkpoint(station: Station) -
     station.audit_key_path.unlink()
     (missing,) = audit_findings()
     assert missing.startswith("the audit key is missing while the log has events MACed with it")
+
+
+def test_without_pki_checkpoints_are_maced_and_still_catch_a_cut_tail(
+    database_url: str, tmp_path: Path
+) -> None:
+    station = station_with_people(database_url, tmp_path)  # no [pki]
+    try:
+        stock_ops.receive(station, who(station, "budi"), "S000001", 4, "SURAT-1")
+        stock_ops.load(station, who(station, "ani"), "P1", 2)
+        taken = audit_ops.checkpoint(station, who(station, "citra"))
+        assert taken.method == "hmac-sha256"
+        assert audit_ops.verify_chain(station, who(station, "citra")).valid
+        last = _last(station)
+        with browser(station) as s:
+            s.execute(delete(AuditEvent).where(AuditEvent.id == last))
+            _rehash(s, last)
+        found = audit_ops.verify_chain(station, who(station, "citra"))
+        assert any(f"events after {last - 1} were removed" in p.problem for p in found.problems)
+    finally:
+        station.close()
+
+
+def test_stations_sharing_a_database_share_the_key(station: Station, tmp_path: Path) -> None:
+    """A second station on the same database needs a copy of the first one's key; with
+    it, both append to one chain that verifies from either station."""
+    from printstation.config import write_config
+    from printstation.tools.demo import station_table
+
+    folder = tmp_path / "second"
+    folder.mkdir()
+    table = station_table(folder, 1)
+    del table["pki"]
+    table["station"] |= {"database_url": station.config.database_url, "name": "TEST-02"}
+    table["stock"] = {"serial_digits": 7, "serial_prefix": "S"}
+    write_config(folder / "station.toml", table)
+    second = Station.open(str(folder / "station.toml"))
+    try:
+        second.config.sim_dir.mkdir(parents=True, exist_ok=True)
+        with pytest.raises(ConfigError, match=r"copy of that station's keys/audit\.key"):
+            stock_ops.load(second, who(second, "ani"), "P1", 1)
+        copy = second.audit_key_path
+        copy.parent.mkdir(mode=0o700)
+        copy.write_bytes(station.audit_key_path.read_bytes())
+        copy.chmod(0o600)
+        again = Station.open(str(folder / "station.toml"))
+        try:
+            stock_ops.load(again, who(again, "ani"), "P1", 1)
+            audit_ops.checkpoint(again, who(again, "citra"))
+            for s in (station, again):
+                check = audit_ops.verify_chain(s, who(s, "citra"))
+                assert check.valid, (check.problems, check.ledger)
+        finally:
+            again.close()
+    finally:
+        second.close()
