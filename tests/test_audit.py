@@ -125,3 +125,49 @@ def test_first_events_of_two_stations_wait_for_each_other(database_url: str) -> 
             "second",
         ]
     db.dispose()
+
+
+def test_a_database_opened_without_a_key_records_nothing(database_url: str) -> None:
+    """No unkeyed fallback: without the station's key an event cannot be written."""
+    from printstation.errors import ConfigError
+    from printstation.storage.db import AuditSetup
+
+    db = Database(database_url, audit=AuditSetup(None))
+    db.create_schema()
+    with (
+        pytest.raises(ConfigError, match=r"without the station's audit key"),
+        db.transaction() as s,
+    ):
+        audit.record(s, "op", "stock.load", "P1")
+    with db.session() as s:
+        assert s.query(AuditEvent).count() == 0
+    db.dispose()
+
+
+def test_events_from_before_the_key_keep_their_hashes(database_url: str) -> None:
+    """A station upgraded with events written before the key: they are checked by their
+    SHA-256, the events after by their MAC, and the chain links the two."""
+    from printstation.storage.models import AuditHead
+
+    db = Database(database_url)
+    db.create_schema()
+    with db.transaction() as s:
+        for i in range(3):
+            audit.record(s, "op", "stock.load", f"P{i}")
+    with db.transaction() as s:  # as the old station wrote them, and the migration marks
+        prev = audit.GENESIS
+        for e in s.query(AuditEvent).order_by(AuditEvent.id):
+            e.prev_hash = prev
+            e.hash = prev = audit._digest(prev, e.at, e.actor, e.action, e.subject, e.detail)
+        s.query(AuditHead).update({"last_hash": prev, "keyed_from": 4})
+    with db.transaction() as s:
+        audit.record(s, "op", "stock.load", "after the key")
+    with db.session() as s:
+        assert audit.verify_chain(s) == []
+        summary = audit.check_chain(s)
+        assert (summary.events, summary.macs_checked, summary.keyed_from) == (4, 1, 4)
+    with db.transaction() as s:
+        s.execute(update(AuditEvent).where(AuditEvent.id == 2).values(actor="mallory"))
+    with db.session() as s:
+        assert [p.event_id for p in audit.verify_chain(s)] == [2]
+    db.dispose()
