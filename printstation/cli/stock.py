@@ -175,19 +175,23 @@ def list_writeoffs(station: Station, actor: Actor, all_: bool, as_json: bool) ->
     from rich.table import Table
 
     table = Table(title="Write-off requests")
-    for column in ("id", "serial", "kind", "cause", "was", "job", "asked by", "at", "status"):
+    table.add_column("id", justify="right")
+    table.add_column("serial", no_wrap=True)
+    for column in ("asked for", "cause", "was", "asked by"):
         table.add_column(column)
+    table.add_column("at", no_wrap=True)
+    table.add_column("status")
     for r in rows:
         status = r.status if r.decided_by is None else f"{r.status} by {r.decided_by}"
+        asked = r.kind if r.job is None else f"{r.kind} (job {r.job})"
         table.add_row(
             str(r.id),
             r.serial,
-            r.kind,
-            cause_label(r.cause),
+            asked,
+            r.cause,
             r.state_before,
-            "-" if r.job is None else str(r.job),
             r.requested_by,
-            r.requested_at.isoformat(timespec="minutes"),
+            r.requested_at.strftime("%d-%m %H:%M"),
             status,
         )
     Console().print(table)

@@ -193,6 +193,8 @@ def test_an_operator_alone_cannot_write_off_a_loaded_blank_cli(
     assert (shown["pending"], shown["spoiled"], shown["balanced"]) == (1, 0, True)
     assert "pending write-off" in cli(config, "ani", "stock", "show").stdout
     [row] = cli_json(config, "ani", "stock", "writeoff", "list")
+    listed = cli(config, "budi", "stock", "writeoff", "list")
+    assert "S000002" in listed.stdout and "damaged" in listed.stdout
     refused = cli(config, "ani", "stock", "writeoff", "confirm", str(row["id"]), "--json")
     assert refused.exit_code == PermissionDenied.exit_code
     assert "only supervisor may do writeoff.decide" in error(refused)["message"]
