@@ -71,8 +71,9 @@ class Replay:
     spoilages: dict[str, str] = field(default_factory=dict)
     #: serial -> status (valid, replaced)
     cards: dict[str, str] = field(default_factory=dict)
-    #: Events that named a serial the log never received.
-    strays: list[tuple[int, str, str]] = field(default_factory=list)
+    #: What the log itself says wrongly: (serial, what) — a serial never received, a
+    #: destruction of a blank not spoiled, a receipt no lot can hold.
+    strays: list[tuple[str, str]] = field(default_factory=list)
 
     def feed(self, event: AuditEvent) -> None:
         action = event.action
@@ -85,7 +86,7 @@ class Replay:
                     raise StockError(f"{count} blanks is more than a lot holds")
                 run = serial_run(first, count)
             except StockError as exc:  # a forged event (its MAC is named too)
-                self.strays.append((event.id, f"{action}: {exc.message}", first))
+                self.strays.append((first, f"event {event.id} ({action}): {exc.message}"))
                 return
             for number in range(run.start, run.start + count):
                 self.states.setdefault(run.serial(number), "on_hand")
@@ -103,10 +104,19 @@ class Replay:
             self._set(event, event.subject, str(detail.get("state_after")))
         elif action == "card.replaced":
             self.cards[event.subject] = "replaced"
+        elif action == "destruction.record":
+            for serial in detail.get("serials") or []:
+                if self.states.get(str(serial)) != "spoiled":
+                    said = self.states.get(str(serial), "never received")
+                    self.strays.append(
+                        (str(serial), f"event {event.id} destroyed it while it was {said}")
+                    )
 
     def _set(self, event: AuditEvent, serial: str, state: str) -> None:
         if serial not in self.states:
-            self.strays.append((event.id, event.action, serial))
+            self.strays.append(
+                (serial, f"event {event.id} ({event.action}) names it but no lot received it")
+            )
         self.states[serial] = state
 
     def compare(self, session: Session) -> tuple[list[LedgerProblem], int]:
@@ -121,13 +131,8 @@ class Replay:
         return problems, total
 
     def _differences(self, session: Session) -> Iterator[LedgerProblem]:
-        for event_id, action, serial in self.strays:
-            yield LedgerProblem(
-                "blank",
-                serial,
-                f"event {event_id} ({action}) names it but no lot received it",
-                "-",
-            )
+        for serial, what in self.strays:
+            yield LedgerProblem("blank", serial, what, "-")
         rows = list(session.execute(select(Lot).order_by(Lot.id)).scalars())
         for index in range(max(len(rows), len(self.lots))):
             seen = self.lots[index] if index < len(self.lots) else None

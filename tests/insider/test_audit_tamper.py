@@ -356,8 +356,17 @@ def test_checkpoints_are_taken_daily_with_reports_and_on_demand(
     reasons = [c.reason for c in read_file(file)]
     assert reasons == ["daily", "asked by citra", "asked by citra"]
     assert {c.method for c in read_file(file)} == {"ecdsa-sha256"}
-    audit_ops.posting(station, who(station, "citra"))
-    assert read_file(file)[-1].reason.startswith("report posting-stok-blangko-")
+    reports = file.parent.parent / "reports"
+    reports.mkdir()
+    posted = audit_ops.posting(station, who(station, "citra"), pdf=reports)
+    assert read_file(file)[-1].reason == f"report {posted.name}"
+    # the report's verification bundle beside its PDF: the checkpoints and the certificate
+    assert sorted(p.name for p in reports.iterdir()) == [
+        f"{posted.name}.checkpoints.jsonl",
+        f"{posted.name}.pdf",
+        f"{posted.name}.signer.pem",
+    ]
+    assert read_file(reports / f"{posted.name}.checkpoints.jsonl") == read_file(file)
     # a day later, the next event takes a daily checkpoint
     later = audit.utcnow() + timedelta(days=1, minutes=1)
     monkeypatch.setattr(audit, "utcnow", lambda: later)
