@@ -8,7 +8,8 @@ Holes of issue 12 covered here ("An audit log an insider cannot rewrite"):
   is caught by its MAC, made with keys/audit.key outside the database:
   test_an_edited_event_with_recomputed_hashes_is_named.
 - Checkpoints: a deleted run of events relinked (numbers must be gapless):
-  test_a_deleted_run_of_events_relinked_is_named; a cut tail with the head fixed:
+  test_a_deleted_run_of_events_relinked_is_named, or renumbered to close the gap:
+  test_a_deleted_run_renumbered_to_close_the_gap_is_named; a cut tail with the head fixed:
   test_a_cut_tail_with_the_head_fixed_is_named; a wiped log (checkpoint rows deleted
   too): test_a_wiped_log_is_named; an appended forged event:
   test_a_forged_appended_event_is_named; the head row deleted:
@@ -196,6 +197,27 @@ def test_a_deleted_run_of_events_relinked_is_named(station: Station, verify: Ver
         problems
     )
     assert any(e == 6 and "MAC does not match" in p for e, p in problems)
+
+
+def test_a_deleted_run_renumbered_to_close_the_gap_is_named(
+    station: Station, verify: Verify
+) -> None:
+    """Renumbering the events after the deletion leaves no gap, but every moved event's
+    MAC is wrong and the checkpoints' events are gone."""
+    last = _last(station)
+    with browser(station) as s:
+        s.execute(delete(AuditEvent).where(AuditEvent.id.between(3, 5)))
+        for old_id in range(6, last + 1):
+            s.execute(update(AuditEvent).where(AuditEvent.id == old_id).values(id=old_id - 3))
+        _rehash(s, 3)
+    found = verify(station)
+    assert found["exit_code"] == EXIT_CHECK_FAILED
+    problems = _problems(found)
+    assert problems[0] == (
+        3,
+        "its MAC does not match (changed, inserted or forged without the audit key)",
+    )
+    assert any(f"events after {last - 3} were removed" in p for _, p in problems)
 
 
 def test_a_cut_tail_with_the_head_fixed_is_named(station: Station, verify: Verify) -> None:
