@@ -388,6 +388,9 @@ def verify_copy(
 
     if not checkpoints.exists():
         raise InputError(f"there is no checkpoints file {checkpoints}", where=str(checkpoints))
+    copy = database_url.removeprefix("sqlite:///")
+    if copy != database_url and not Path(copy.split("?", 1)[0]).is_file():
+        raise InputError(f"there is no database file {copy}", where=database_url)
     marks = read_file(checkpoints)
     mac_key = read_key(key) if key is not None else None
     cert = load_certificate(certificate) if certificate is not None else None
