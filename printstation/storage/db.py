@@ -194,9 +194,7 @@ class Database:
         if audit is None or isinstance(audit, bytes):
             audit = AuditSetup(audit if audit is not None else DEFAULT_AUDIT_KEY)
         self.audit = audit
-        self._sessions = sessionmaker(
-            self.engine, expire_on_commit=False, info={AUDIT_INFO: audit}
-        )
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False, info={AUDIT_INFO: audit})
 
     def create_schema(self) -> None:
         create_schema(self.engine)

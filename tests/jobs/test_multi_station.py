@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from printstation.config import simulated_printers, write_config
 from printstation.intake.bundle import write_bundle
 from printstation.intake.enrolment import import_bundle
+from printstation.ledger.checkpoints import keys_dir, write_key
 from printstation.ledger.stock import BlankLedger, serial_range
 from printstation.operations.stock import load_blanks
 from printstation.station import Station
@@ -54,6 +55,12 @@ def test_two_stations_share_the_queue_without_double_use(tmp_path: Path) -> None
         make_station(tmp_path / "a", "STATION-A", 2, shared),
         make_station(tmp_path / "b", "STATION-B", 3, shared),
     ]
+    # Stations on one database share one audit key: the second holds a copy of the first's.
+    key = write_key(keys_dir(tmp_path / "a") / "audit.key")
+    copy = keys_dir(tmp_path / "b") / "audit.key"
+    copy.parent.mkdir(mode=0o700, exist_ok=True)
+    copy.write_text(key.hex() + "\n", encoding="ascii")
+    copy.chmod(0o600)
     stations = [Station.open(str(c)) for c in configs]
     first = stations[0]
     bundle = write_bundle(tmp_path / "bundle", _entries(CARDS, first))

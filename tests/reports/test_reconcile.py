@@ -19,6 +19,7 @@ def office_today() -> date:
     """Today in the office's zone (WITA is a day ahead of UTC from 16:00 UTC)."""
     return datetime.now(WITA).date()
 
+
 MAY = date(2024, 5, 1)
 
 
