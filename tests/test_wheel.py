@@ -31,6 +31,12 @@ DATA_FILES = (
     "printstation/intake/regions.toml",
     "printstation/storage/migrations/script.py.mako",
     "printstation/py.typed",
+    "printstation/console/static/vendor/htmx.min.js",
+    "printstation/console/static/vendor/sse.js",
+    "printstation/console/static/vendor/VERSIONS.toml",
+    "printstation/console/static/vendor/htmx.org-LICENSE",
+    "printstation/console/static/vendor/htmx-ext-sse-LICENSE",
+    "printstation/console/service/printstation.service",
 )
 
 
