@@ -95,6 +95,16 @@ class PkiConfig:
 
 
 @dataclass(frozen=True)
+class ConsoleConfig:
+    """The ``[console]`` table: the browser console's sessions (``printstation serve``)."""
+
+    #: Minutes without a request after which a signed-in person must sign in again.
+    idle_minutes: float = 15.0
+    #: The console's language for a person who has not chosen one: ``id`` or ``en``.
+    language: str = "id"
+
+
+@dataclass(frozen=True)
 class StationConfig:
     name: str
     database_url: str
@@ -108,6 +118,7 @@ class StationConfig:
     printers: tuple[PrinterConfig, ...] = ()
     source: Path | None = None
     pki: PkiConfig | None = None
+    console: ConsoleConfig = field(default_factory=ConsoleConfig)
 
     @property
     def sim_dir(self) -> Path:
@@ -190,7 +201,25 @@ def parse_config(data: dict[str, Any], *, base: Path, source: Path | None = None
         printers=tuple(printers),
         source=source,
         pki=pki_cfg,
+        console=parse_console(data.get("console", {}), where),
     )
+
+
+def parse_console(table: dict[str, Any], where: str = "configuration") -> ConsoleConfig:
+    """The ``[console]`` table: idle timeout (minutes) and default language."""
+    idle = table.get("idle_minutes", 15)
+    if isinstance(idle, bool) or not isinstance(idle, int | float) or not 1 <= idle <= 720:
+        raise ConfigError(
+            f"[console] idle_minutes must be a number of minutes from 1 to 720, got {idle!r}",
+            where=where,
+        )
+    language = table.get("language", "id")
+    if language not in ("id", "en"):
+        raise ConfigError(
+            f"[console] language must be 'id' (Indonesian) or 'en' (English), got {language!r}",
+            where=where,
+        )
+    return ConsoleConfig(idle_minutes=float(idle), language=language)
 
 
 def parse_stock(table: dict[str, Any], where: str = "configuration") -> StockConfig:
