@@ -12,7 +12,10 @@ APT_PACKAGES=(
   pcscd vsmartcard-vpcd libpcsclite-dev swig libusb-1.0-0 fonts-dejavu-core
   python3 python3-venv python3-dev gcc make pkg-config tzdata iproute2 procps
 )
-TEST_APT_PACKAGES=(postgresql openssl opensc poppler-utils)
+# chromium: Debian's, at /usr/bin/chromium, drives the console's browser tests through
+# Playwright (which downloads no browser of its own).
+TEST_APT_PACKAGES=(postgresql openssl opensc poppler-utils chromium)
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 VENV=.venv
 READER_CONF=/etc/reader.conf.d/printstation-vpcd
 

@@ -58,6 +58,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "station",
         "Create an empty station (configuration, database, simulated printers and readers).",
     ),
+    "install-service": (
+        "service",
+        "Install the console (printstation serve) as a systemd service.",
+    ),
     "job": (
         "jobs",
         "Print jobs: list, show, resolve, cancel, requeue, resume; priority and reprint.",
