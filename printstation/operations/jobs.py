@@ -1,10 +1,10 @@
-"""Print jobs: list and show them, settle one a crash left open, cancel, requeue, resume;
-ask for a priority print or a reprint.
+"""Print jobs: list, search and show them, settle one a crash left open, cancel, requeue,
+resume; ask for a priority print or a reprint; a job's photo, card face and history.
 
 Listing, showing and settling first take back the jobs of a batch that is gone (its
 lease is stale, see ``printstation.jobs.lease``), so what the operator sees is what
-needs a person. Times are in the office's zone; ``days_left`` counts from the office's
-today.
+needs a person; the paged search only reads, cheaply at any queue length. Times are in
+the office's zone; ``days_left`` counts from the office's today.
 """
 
 from __future__ import annotations
@@ -173,12 +173,13 @@ def _recover(session: Session, actor: Actor) -> None:
     session.flush()
 
 
-def _row_query() -> Any:
+def priority_reason() -> Any:
+    """The reason of a job's approved priority, as a column of a query over jobs."""
     from sqlalchemy import select
 
-    from printstation.storage.models import Approval, Enrolment, Job
+    from printstation.storage.models import Approval, Job
 
-    reason = (
+    return (
         select(Approval.reason)
         .where(
             Approval.job_id == Job.id,
@@ -190,7 +191,16 @@ def _row_query() -> Any:
         .correlate(Job)
         .scalar_subquery()
     )
-    return select(Job, Enrolment.name, reason).join(Enrolment, Enrolment.id == Job.enrolment_id)
+
+
+def _row_query() -> Any:
+    from sqlalchemy import select
+
+    from printstation.storage.models import Enrolment, Job
+
+    return select(Job, Enrolment.name, priority_reason()).join(
+        Enrolment, Enrolment.id == Job.enrolment_id
+    )
 
 
 def _row(station: Station, job: Job, name: str, reason: str | None) -> dict[str, Any]:
@@ -536,3 +546,183 @@ def request_reprint(
             requested_by=actor.name,
             requested_at=office_time(station, request.requested_at),
         )
+
+
+@dataclass(frozen=True)
+class JobPage:
+    """One page of a job search, newest first: ``total`` jobs match in all."""
+
+    rows: list[JobRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    """One audit event about a job (or a blank it used), in the office's zone."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    detail: dict[str, Any]
+
+
+#: The most rows a search page holds.
+MAX_PER_PAGE = 200
+
+
+@operation("job.read")
+def search_jobs(
+    station: Station,
+    actor: Actor,
+    state: str | None = None,
+    search: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> JobPage:
+    """One page of jobs, newest first: only those in ``state`` if given, and only those
+    whose NIK starts with ``search`` (digits) or whose holder's name contains it (any
+    case). Only reads: a batch that is gone is taken back by ``show_job`` and the batch."""
+    from sqlalchemy import func, select
+
+    from printstation.storage.models import Enrolment, Job
+
+    if state and state not in STATES:
+        raise InputError(f"{state} is not a job state; one of {', '.join(STATES)}")
+    if page < 1:
+        raise InputError(f"a page is numbered from 1, not {page}")
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise InputError(f"a page holds 1 to {MAX_PER_PAGE} jobs, not {per_page}")
+    conditions: list[Any] = []
+    if state:
+        conditions.append(Job.state == state)
+    text = (search or "").strip()
+    by_name = bool(text) and not text.isdigit()
+    if text.isdigit():
+        # A range, not LIKE: it reads the NIK index on both databases ("9" < ":").
+        conditions += [Job.nik >= text, Job.nik < text + ":"]
+    elif by_name:
+        # The names are read from their own index (enrolments' rows hold the media).
+        named = select(Enrolment.id).where(
+            func.lower(Enrolment.name).contains(text.lower(), autoescape=True)
+        )
+        conditions.append(Job.enrolment_id.in_(named))
+    start = (page - 1) * per_page
+    with transaction(station) as s:
+        # The page's ids first, from the indexes alone; then only their rows are read.
+        ids = select(Job.id).where(*conditions).order_by(Job.id.desc())
+        if by_name:
+            # One pass over the matches gives both the count and the page.
+            matched = list(s.execute(ids).scalars())
+            total, wanted = len(matched), matched[start : start + per_page]
+        else:
+            total = int(
+                s.execute(select(func.count()).select_from(Job).where(*conditions)).scalar_one()
+            )
+            wanted = list(s.execute(ids.limit(per_page).offset(start)).scalars())
+        query = _row_query().where(Job.id.in_(wanted)).order_by(Job.id.desc())
+        found = s.execute(query).all() if wanted else []
+        rows = [JobRow(**_row(station, job, name, reason)) for job, name, reason in found]
+    return JobPage(rows=rows, total=total, page=page, per_page=per_page)
+
+
+def _enrolment_of(session: Session, job_id: int) -> Any:
+    from sqlalchemy import select
+
+    from printstation.storage.models import Enrolment, Job
+
+    found = session.execute(
+        select(Enrolment).join(Job, Job.enrolment_id == Enrolment.id).where(Job.id == job_id)
+    ).scalar_one_or_none()
+    if found is None:
+        raise InputError(f"there is no job {job_id}")
+    return found
+
+
+#: The longest side of a photo thumbnail, in pixels.
+MAX_THUMBNAIL = 600
+
+
+@operation("job.read")
+def photo(station: Station, actor: Actor, job_id: int, size: int = 160) -> bytes:
+    """The holder's photo as a JPEG thumbnail whose longest side is ``size`` pixels."""
+    import io
+
+    from PIL import Image
+
+    if not 16 <= size <= MAX_THUMBNAIL:
+        raise InputError(f"a thumbnail is 16 to {MAX_THUMBNAIL} pixels, not {size}")
+    with transaction(station) as s:
+        data = bytes(_enrolment_of(s, job_id).photo)
+    try:
+        opened = Image.open(io.BytesIO(data))
+        if opened.format == "JPEG":
+            opened.draft("RGB", (size, size))
+        image = opened.convert("RGB")
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise InputError(f"cannot read the photo of job {job_id}: {exc}") from exc
+    image.thumbnail((size, size), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+@operation("job.read")
+def face_preview(station: Station, actor: Actor, job_id: int, width: int = 508) -> bytes:
+    """The card's front as the printer would print it today, a PNG ``width`` pixels wide
+    (the layout the batch uses, printstation.layout.face)."""
+    import io
+
+    from PIL import Image
+
+    from printstation.layout import face
+    from printstation.records import IssueInfo
+    from printstation.storage.rows import load_card
+
+    template = station.template
+    if not 64 <= width <= template.width:
+        raise InputError(f"a preview is 64 to {template.width} pixels wide, not {width}")
+    with transaction(station) as s:
+        record, media = load_card(_enrolment_of(s, job_id))
+    office = station.config.office
+    issue = IssueInfo(place=office.issue_place, date=station.today())
+    image = face.render_face(record, media, issue, office, template).image
+    height = round(image.height * width / image.width)
+    out = io.BytesIO()
+    image.resize((width, height), Image.Resampling.LANCZOS).save(out, "PNG", optimize=False)
+    return out.getvalue()
+
+
+@operation("job.read")
+def history(station: Station, actor: Actor, job_id: int) -> list[HistoryEvent]:
+    """The audit log's events about a job and the blanks it used, oldest first."""
+    from sqlalchemy import select
+
+    from printstation.storage.models import AuditEvent, Blank, Job
+
+    with transaction(station) as s:
+        if s.get(Job, job_id) is None:
+            raise InputError(f"there is no job {job_id}")
+        serials = list(s.execute(select(Blank.serial).where(Blank.job_id == job_id)).scalars())
+        subjects = [f"job {job_id}", *serials]
+        events = s.execute(
+            select(AuditEvent).where(AuditEvent.subject.in_(subjects)).order_by(AuditEvent.id)
+        ).scalars()
+        return [
+            HistoryEvent(
+                id=e.id,
+                at=office_time(station, e.at),
+                actor=e.actor,
+                action=e.action,
+                subject=e.subject,
+                detail=dict(e.detail or {}),
+            )
+            for e in events
+        ]

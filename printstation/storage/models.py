@@ -51,6 +51,8 @@ class Enrolment(Base):
     """An approved enrolment as imported, its media already normalised."""
 
     __tablename__ = "enrolments"
+    #: A search by name reads this index, not the rows (they hold the media).
+    __table_args__ = (Index("ix_enrolments_name", "name", "id"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     nik: Mapped[str] = mapped_column(String(16), index=True)
@@ -274,7 +276,7 @@ class AuditEvent(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=False))
     actor: Mapped[str] = mapped_column(String(40))
     action: Mapped[str] = mapped_column(String(40), index=True)
-    subject: Mapped[str] = mapped_column(String(80))
+    subject: Mapped[str] = mapped_column(String(80), index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
