@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 #: The page modules of ``printstation.console.pages``, each with its ``routes``.
 PAGES = ("auth", "dashboard", "batch", "live", "jobs", "imports", "stock")
 
+#: Seconds the server waits for its batches to stop (each after its card) when it stops.
+STOP_SECONDS = 60.0
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -113,9 +116,9 @@ def collect_routes() -> list[BaseRoute]:
 def check_posts(routes: list[BaseRoute]) -> None:
     """Refuse to start with a POST route whose handler does not check the CSRF token."""
     for route in routes:
-        if isinstance(route, Route) and "POST" in (route.methods or set()):
-            if not getattr(route.endpoint, "csrf_checked", False):
-                raise RuntimeError(f"POST {route.path} does not check the CSRF token")
+        posts = isinstance(route, Route) and "POST" in (route.methods or set())
+        if posts and not getattr(route.endpoint, "csrf_checked", False):
+            raise RuntimeError(f"POST {route.path} does not check the CSRF token")
 
 
 async def not_signed_in(request: Request, exc: Exception) -> Response:
@@ -171,14 +174,14 @@ def create_app(config: str | None = None, *, station: Any = None) -> Starlette:
             opened.config.console.idle_minutes * 60, opened.config.console.language
         )
         app.state.console = web.Console(opened, store, web.templates(), closing)
-        from printstation.operations import live
+        from printstation.operations import batch
 
-        await web.blocking(live.start, opened)
+        await web.blocking(batch.open_host, opened)
         try:
             yield
         finally:
             closing.set()
-            await web.blocking(live.stop, opened)
+            await web.blocking(batch.close_host, opened, STOP_SECONDS)
             if station is None:
                 opened.close()
 

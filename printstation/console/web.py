@@ -288,6 +288,7 @@ def helpers_for(language: str, tz: Any, csrf: str) -> dict[str, Any]:
         "day": day,
         "clock": clock,
         "state_word": functools.partial(words.state_word, lang=language),
+        "number": number,
         "role_word": lambda role: words.translate(words.ROLE_WORDS.get(role, role), language),
     }
 
