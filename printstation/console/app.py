@@ -32,7 +32,7 @@ from printstation.console.sessions import COOKIE, SessionStore
 log = logging.getLogger(__name__)
 
 #: The page modules of ``printstation.console.pages``, each with its ``routes``.
-PAGES = ("auth", "dashboard", "batch", "live", "jobs", "imports", "stock")
+PAGES = ("auth", "dashboard", "batch", "live", "jobs", "supervise", "imports", "stock")
 
 #: Seconds the server waits for its batches to stop (each after its card) when it stops.
 STOP_SECONDS = 60.0

@@ -1,0 +1,64 @@
+"""A supervisor's changes to a job from its page: cancel it (with a reason), requeue a
+failed one. The role table decides on the server: an operator's direct POST is refused
+(403, audited) whatever the page showed."""
+
+from __future__ import annotations
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from printstation.console import web, words
+
+words.add(
+    {
+        "Batalkan pekerjaan": "Cancel the job",
+        "Alasan pembatalan": "Reason for cancelling",
+        "Antrekan ulang": "Requeue",
+        "Pekerjaan {job} dibatalkan.": "Job {job} cancelled.",
+        "Pekerjaan {job} masuk antrean lagi.": "Job {job} is back in the queue.",
+        "Isi alasan pembatalan.": "Give the reason for cancelling.",
+    }
+)
+
+
+@web.action
+async def cancel(request: Request, form: FormData) -> Response:
+    from printstation.operations import jobs
+
+    job_id = int(request.path_params["job_id"])
+    reason = str(form.get("reason") or "").strip()
+    back = f"/antrean/{job_id}"
+    if not reason:
+        web.flash(request, "error", "Isi alasan pembatalan.")
+        return web.redirect(request, back)
+    await _act(request, jobs.cancel, job_id, reason, done="Pekerjaan {job} dibatalkan.")
+    return web.redirect(request, back)
+
+
+@web.action
+async def requeue(request: Request, form: FormData) -> Response:
+    from printstation.operations import jobs
+
+    job_id = int(request.path_params["job_id"])
+    await _act(request, jobs.requeue, job_id, done="Pekerjaan {job} masuk antrean lagi.")
+    return web.redirect(request, f"/antrean/{job_id}")
+
+
+async def _act(request: Request, fn: object, *args: object, done: str) -> None:
+    try:
+        await web.call(request, fn, *args)  # type: ignore[arg-type]
+    except web.Refused as refused:
+        if refused.status == 403:
+            raise  # not this person's to do: the refusal page, 403
+        web.flash(request, "error", refused.explained.message)
+        return
+    text = words.translate(done, web.lang(request)).format(job=args[0])
+    web.flash(request, "ok", text)
+
+
+routes = [
+    Route("/antrean/{job_id:int}/batalkan", cancel, methods=["POST"]),
+    Route("/antrean/{job_id:int}/antre-ulang", requeue, methods=["POST"]),
+]
