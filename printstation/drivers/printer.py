@@ -398,14 +398,32 @@ class CardPrinter:
             for code, n in found
         ]
 
-    def read_status(self) -> PrinterStatus:
-        """Identity, state, feeder, ribbon, counters and warnings in one look."""
-        info = self.identify()
-        profile = self._profile(info.model)
+    def state(self) -> str:
+        """The printer's state as ``read_status`` names it (``ready``, ``jammed``...)."""
         status = self.status()
         state = _STATE_OF_STATUS.get(status, status.lower().replace(" ", "_"))
         if state == "ready" and self.card_present():
             state = "card_in_path"
+        return state
+
+    def glance(self) -> dict[str, Any]:
+        """What changes card by card, in a few queries (``read_status`` asks some twenty):
+        the state, the feeder (state and blanks), ribbon prints left, and the output
+        hopper's and reject box's counts. For a worker between cards."""
+        state = self.state()
+        feeder = self.sensor("f")
+        return {
+            "state": state,
+            "feeder": {"state": (feeder or "unknown").lower(), "cards": self.counter("f")},
+            "ribbon_left": self.counter("n"),
+            "counters": {"output_hopper": self.counter("h"), "reject_box": self.counter("b")},
+        }
+
+    def read_status(self) -> PrinterStatus:
+        """Identity, state, feeder, ribbon, counters and warnings in one look."""
+        info = self.identify()
+        profile = self._profile(info.model)
+        state = self.state()
         ribbon_left = self.counter("n")
         feeder = self.sensor("f")
         counters = {

@@ -15,6 +15,13 @@ before ``Se`` prints. A chip that fails is rejected (Ser) and its blank spoiled 
 cause; the job retries on a new blank until its attempts run out. A printer that needs
 a person pauses its worker with a message saying what to do.
 
+A worker may be given ``RunControls`` (the console's buttons): ``pause`` holds it
+between cards (the card in the printer finishes first, the card prepared ahead goes
+back to the queue), and ``wake`` makes a worker waiting for a person look at its
+printer at once (the operator says it is cleared) instead of at its next poll. After
+each card it reports the printer's state, feeder, ribbon and bins (``status``), read
+in a few queries while the printer is between cards.
+
 A batch holds a lease (printstation.jobs.lease) while it runs, and every job its
 workers claim carries the lease's id: if the process is killed, the next command that
 lists or settles jobs takes them back, and a batch started meanwhile on the same station
@@ -73,11 +80,36 @@ DEFAULT_MAX_ATTEMPTS = 3
 CARD_WAIT_SECONDS = 10.0
 OPERATOR_POLL_SECONDS = 2.0
 
+#: Seconds a paused worker sleeps between looks at its controls (a resume or a stop
+#: wakes it at once).
+HOLD_POLL_SECONDS = 1.0
+#: The code of a pause an operator asked for (the ``paused`` event's ``code``).
+PAUSED_BY_OPERATOR = "paused_by_operator"
+
 #: (printer, event, job id, detail) -> None. Events: started (printer "-", detail
-#: "waiting"), claimed, issued, spoiled, security, failed, unresolved, paused, resumed,
-#: stopped (detail: code, message, at, and the technical particulars such as "command").
-#: The job id is None for an event about a printer rather than a job.
+#: "waiting"), claimed (detail: nik, name), issued, spoiled, security, failed,
+#: unresolved, released (a card prepared ahead went back to the queue), paused (code:
+#: the fault, or ``paused_by_operator``), resumed, not_cleared (woken, the printer is
+#: still not ready: code, state, message), status (the printer between cards: state,
+#: feeder, ribbon_left, counters), stopped (detail: code, message, at, and the technical
+#: particulars such as "command"). The job id is None for an event about a printer
+#: rather than a job.
 EventSink = Callable[[str, str, int | None, dict[str, Any]], None]
+
+
+@dataclass
+class RunControls:
+    """An operator's hold on one running worker, set from another thread.
+
+    ``pause`` set: the worker stops between cards until it is cleared. ``wake`` set:
+    the worker looks again at once (at its printer when it waits for a person, at
+    ``pause`` when paused); whoever clears ``pause`` or sets the batch's stop sets
+    ``wake`` too.
+    """
+
+    pause: threading.Event = field(default_factory=threading.Event)
+    wake: threading.Event = field(default_factory=threading.Event)
+
 
 #: Why a worker stopped when nothing went wrong (``WorkerReport.message``).
 FINISHED = {
@@ -149,6 +181,7 @@ class PrinterWorker:
         renderer: Renderer | None = None,
         wait_for_operator: bool = False,
         lease_id: str | None = None,
+        controls: RunControls | None = None,
     ) -> None:
         self.station = station
         self.cfg = station.printer_config(printer_name)
@@ -166,6 +199,8 @@ class PrinterWorker:
         self._ended: str | None = None
         #: Pause and poll the printer until it is cleared, instead of stopping.
         self.wait_for_operator = wait_for_operator
+        #: The operator's pause and wake (None: nobody holds this worker).
+        self.controls = controls
         self._own_renderer = renderer is None
         self.renderer = renderer or Renderer(station)
         self.session = station.db.session()
@@ -198,11 +233,15 @@ class PrinterWorker:
             while not self.stop.is_set():
                 if self._next_error is not None:
                     raise self._next_error
+                self._hold_while_paused()
+                if self.stop.is_set():
+                    break
                 card, self._next = self._next or self._prepare_next(), None
                 if card is None:
                     break
                 try:
                     self._print_card(card, printer, encoder)
+                    self._report_status(printer)
                 except PrinterNeedsOperator as exc:
                     self._store_issue()
                     if not self.wait_for_operator:
@@ -308,15 +347,83 @@ class PrinterWorker:
         if self._next is not None:  # prepared but never started: back to the queue
             ready, self._next = self._next, None
             self._release(ready.flow)
+            self._event("released", ready.flow.job.id, {"nik": ready.flow.job.nik})
+
+    def _hold_while_paused(self) -> None:
+        """While the operator pauses this printer, wait between cards (a stop still ends
+        it). The card ejected last is stored and the one prepared ahead goes back to the
+        queue first, so a long pause holds no job."""
+        controls = self.controls
+        if controls is None or not controls.pause.is_set() or self.stop.is_set():
+            return
+        self._store_issue()
+        self._release_next()
+        self._event(
+            "paused",
+            None,
+            {
+                "code": PAUSED_BY_OPERATOR,
+                "message": f"printer {self.name} paused by the operator: resume it to go on",
+            },
+        )
+        while controls.pause.is_set() and not self.stop.is_set():
+            controls.wake.wait(HOLD_POLL_SECONDS)
+            controls.wake.clear()
+        if not self.stop.is_set():
+            self._event(
+                "resumed",
+                None,
+                {"code": "resumed_by_operator", "message": f"printer {self.name} resumed"},
+            )
+
+    def _report_status(self, printer: CardPrinter) -> None:
+        """Tell the listener the printer's state, feeder and ribbon between cards; a
+        printer that does not answer is left to the next card to find out."""
+        try:
+            seen = printer.glance()
+        except PrinterError as exc:
+            log.info("printer %s: reading its status between cards failed: %s", self.name, exc)
+            return
+        self._event("status", None, seen)
 
     def _wait_until_cleared(self, printer: CardPrinter, exc: PrinterNeedsOperator) -> None:
-        """Pause this printer until the operator has cleared it, then carry on."""
+        """Pause this printer until the operator has cleared it, then carry on.
+
+        The printer is looked at every OPERATOR_POLL_SECONDS, and at once when the
+        controls' ``wake`` is set (the operator says it is cleared): if it is still not
+        ready, a ``not_cleared`` event says so with its state, and the wait goes on.
+        """
         self._event("paused", None, {**exc.detail, "code": exc.code, "message": exc.message})
-        while not self.stop.wait(OPERATOR_POLL_SECONDS):
-            status = printer.read_status()
-            if status.state == "ready" and status.feeder.get("state") != "empty":
+        wake = self.controls.wake if self.controls is not None else None
+        if wake is not None:
+            wake.clear()
+        self._report_status(printer)
+        while True:
+            if wake is None:
+                if self.stop.wait(OPERATOR_POLL_SECONDS):
+                    break
+                woken = False
+            else:
+                woken = wake.wait(OPERATOR_POLL_SECONDS)
+                wake.clear()
+                if self.stop.is_set():
+                    break
+            seen = printer.glance()
+            self._event("status", None, seen)
+            if seen["state"] == "ready" and seen["feeder"].get("state") != "empty":
                 self._event("resumed", None, {"message": "printer cleared"})
                 return
+            if woken:
+                self._event(
+                    "not_cleared",
+                    None,
+                    {
+                        "code": exc.code,
+                        "state": seen["state"],
+                        "message": f"printer {self.name} is still not ready "
+                        f"({seen['state']}): {exc.message}",
+                    },
+                )
         raise exc
 
     def _prepare_next(self) -> _Ready | None:
@@ -368,14 +475,15 @@ class PrinterWorker:
                 self.budget.give_back()
                 self._ended = "empty"
                 return None
-        self._event("claimed", flow.job.id, {"nik": flow.job.nik})
         enrolment = self.session.get(Enrolment, flow.job.enrolment_id)
         if enrolment is None:  # the foreign key forbids it; never print without a record
+            self._event("claimed", flow.job.id, {"nik": flow.job.nik, "name": None})
             raise JobError(f"job {flow.job.id} has no enrolment {flow.job.enrolment_id}")
         record, media = load_card(enrolment)
         # End the read at once: on SQLite every transaction holds the write lock, and
         # the render must not be waited for while other printers need the database.
         self.session.commit()
+        self._event("claimed", flow.job.id, {"nik": flow.job.nik, "name": record.name})
         return flow, self.renderer.submit(flow.job.id, record, media)
 
     def _give_up(self, flow: JobFlow, exc: PrintStationError) -> None:
@@ -420,7 +528,9 @@ class PrinterWorker:
                 flow.step("interrupt", **exc.detail, error=exc.code)
                 self.report.unresolved += 1
                 raise PrinterNeedsOperator(
-                    job.last_error, where=self.name, detail=exc.detail
+                    job.last_error,
+                    where=self.name,
+                    detail={**exc.detail, "fault": {"code": exc.code, **exc.detail}},
                 ) from exc
             # Stored with the blank read at the encoder (one commit): reading a chip moves
             # no card, and feeding and at_encoder are recovered alike.
@@ -443,6 +553,7 @@ class PrinterWorker:
                 encoder.disconnect()
                 self._reject(flow, ledger, printer, serial)
                 self._spoil(flow, ledger, serial, "encoding_failed", exc.message, exc.detail)
+                self._report_status(printer)
                 if self._retry_or_fail(flow):
                     continue
                 return
@@ -464,6 +575,7 @@ class PrinterWorker:
                 printing.wait()
             except PrinterError as exc:
                 self._print_fault(flow, ledger, serial, printer, exc)
+                self._report_status(printer)
                 if job.state == "retry" and self._retry_or_fail(flow):
                     continue
                 return
@@ -660,6 +772,19 @@ class _NotFed(Exception):
         self.cause = cause
 
 
+def check_can_run(station: Station, printers: list[str]) -> None:
+    """Refuse a batch that could not print: no document signer, or an unknown printer
+    (ConfigError), before anything runs."""
+    if station.signer is None:
+        raise ConfigError(
+            "the station has no document signer: set [pki] in its configuration "
+            "(printstation init creates a demo one); an unsigned chip is not an e-KTP",
+            where=str(station.config.source),
+        )
+    for name in printers:
+        station.printer_config(name)
+
+
 def run_batch(
     station: Station,
     printers: list[str],
@@ -670,6 +795,7 @@ def run_batch(
     stop: threading.Event | None = None,
     render_processes: int | None = None,
     wait_for_operator: bool = False,
+    controls: dict[str, RunControls] | None = None,
 ) -> list[WorkerReport]:
     """Recover what a gone batch left, then run one worker per printer until the queue
     is done; a report for every printer, sorted by name.
@@ -682,16 +808,10 @@ def run_batch(
     the feeder, else back in the queue.
 
     ``render_processes``: processes rendering ahead (default: one a core when several
-    printers run; 0 renders in threads).
+    printers run; 0 renders in threads). ``controls``: the operator's pause and wake of
+    each printer's worker, by printer name.
     """
-    if station.signer is None:
-        raise ConfigError(
-            "the station has no document signer: set [pki] in its configuration "
-            "(printstation init creates a demo one); an unsigned chip is not an e-KTP",
-            where=str(station.config.source),
-        )
-    for name in printers:
-        station.printer_config(name)  # an unknown printer is refused before anything runs
+    check_can_run(station, printers)
     emit = events or (lambda *_: None)
     name = station.config.name
     lease = Lease(station.db, station=name, printers=list(printers), actor=actor)
@@ -734,6 +854,7 @@ def run_batch(
                     renderer=renderer,
                     wait_for_operator=wait_for_operator,
                     lease_id=lease.id,
+                    controls=(controls or {}).get(printer),
                 )
             )
         _run_workers(workers, stop)
