@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,7 @@ from tests.conftest import require_service
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
+    from starlette.testclient import TestClient
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -286,3 +288,83 @@ def screenshot(page: Page, name: str, **options: Any) -> Path | None:
     path = folder / f"{name}.png"
     page.screenshot(path=str(path), **options)
     return path
+
+
+#: What importing ``mixed_bundle``'s zip into a console station gives.
+MIXED_BUNDLE = {
+    "accepted": 2,
+    "duplicates": 2,
+    "held": [3],
+    "rejected": {2: "religion", 4: "nik"},
+}
+
+
+def mixed_bundle(station: ConsoleStation, out: Path) -> Path:
+    """A zipped bundle of six lines for ``station``: line 1 good, line 2 a religion the
+    card does not know, line 3 a reprint of a lost card (held for a supervisor), line 4
+    a NIK whose birth date is no date, lines 5 and 6 two of the station's own demo
+    enrolments again (duplicates)."""
+    import json
+    import shutil
+    import zipfile
+
+    from printstation.tools.synthetic import write_synthetic_bundle
+
+    folder = write_synthetic_bundle(out.with_suffix(""), 4, seed=77)
+    manifest = folder / "enrolments.jsonl"
+    lines = [json.loads(line) for line in manifest.read_text().splitlines()]
+    lines[1]["religion"] = "JEDI"
+    lines[2] |= {"issue_reason": "lost", "replaces_serial": "53712611000099"}
+    nik = lines[3]["nik"]
+    lines[3]["nik"] = nik[:6] + "32" + nik[8:]
+    demo = station.folder / "bundle"
+    again = [json.loads(line) for line in (demo / "enrolments.jsonl").read_text().splitlines()]
+    for line in again[:2]:
+        for key in ("photo", "signature"):
+            shutil.copy2(demo / line[key], folder / line[key])
+        for finger in line.get("fingerprints", []):
+            for value in finger.values():
+                if isinstance(value, str) and (demo / value).is_file():
+                    shutil.copy2(demo / value, folder / value)
+        lines.append(line)
+    manifest.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines))
+    zipped = out.with_suffix(".zip")
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                zf.write(path, path.relative_to(folder).as_posix())
+    return zipped
+
+
+CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token of the first form in ``html``."""
+    found = CSRF_FIELD.search(html)
+    assert found, "the page has no form with a CSRF token"
+    return found.group(1)
+
+
+@contextmanager
+def console_client(station: ConsoleStation, name: str | None = None) -> Iterator[TestClient]:
+    """The console app in-process (a Starlette TestClient, its lifespan run), signed in
+    as ``name`` when given. For pages and forms; the event stream needs ``server``."""
+    from starlette.testclient import TestClient
+
+    from printstation.console.app import create_app
+
+    with TestClient(create_app(str(station.config)), follow_redirects=False) as client:
+        if name is not None:
+            sign_in(client, name)
+        yield client
+
+
+def sign_in(client: TestClient, name: str, pin: str | None = None) -> None:
+    form = client.get("/masuk")
+    answer = client.post(
+        "/masuk",
+        data={"csrf": csrf_of(form.text), "name": name, "pin": pin or PINS[name], "next": "/"},
+    )
+    assert answer.status_code == 303, answer.text[:500]
+    assert not answer.headers["location"].startswith("/masuk"), answer.headers["location"]

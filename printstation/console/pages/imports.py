@@ -142,13 +142,9 @@ def field_label(name: str, lang: str) -> str:
 
 def line_reason(reason: str, lang: str) -> str:
     """A rejected line's reason in the person's language (the message catalog's)."""
-    if lang != "id":
-        return reason
-    try:
-        from printstation.console.messages import explain_line
-    except ImportError:  # an installation without the catalog: the reason as raised
-        return reason
-    return explain_line(reason)
+    from printstation.console.messages import explain_line
+
+    return explain_line(reason, lang)
 
 
 def _saved(upload: UploadFile, folder: Path) -> Path:
@@ -203,7 +199,7 @@ async def import_upload(request: Request, form: FormData) -> Response:
         )
     name = Path(upload.filename).name
     if not name.lower().endswith(".zip"):
-        return _refused(request, words.translate("Berkas harus berupa bundel .zip.", lang))
+        return _refused(request, "Berkas harus berupa bundel .zip.")
     with tempfile.TemporaryDirectory(prefix="printstation-import-") as folder:
         path = await web.blocking(_saved, upload, Path(folder))
         try:
