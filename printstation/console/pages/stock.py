@@ -1,0 +1,291 @@
+"""Stok blangko: the blank ledger's equation, the blanks in each printer, the reserve and
+low-stock level; receive a lot (first serial, count, allocation letter), load a printer
+(a count of the lowest blanks on hand, or a run of serials from the first).
+
+Each form calls the operation the command line's ``stock receive`` and ``stock load``
+call, and the page shows ``stock.show``: Diterima = Diterbitkan + Rusak + Sisa + Tidak
+diketahui (+ blanks pending write-off, while a supervisor decides).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from printstation.console import web, words
+
+words.add(
+    {
+        "Persamaan buku blangko": "The blank ledger's equation",
+        "Diterima": "Received",
+        "Diterbitkan": "Issued",
+        "Rusak": "Spoiled",
+        "Sisa": "On hand",
+        "Tidak diketahui": "Unknown",
+        "Menunggu penghapusan": "Pending write-off",
+        "Seimbang": "Balanced",
+        "Tidak seimbang": "Does not balance",
+        "Di gudang": "On the shelf",
+        "Di printer": "In printers",
+        "Di printer {printer}": "In printer {printer}",
+        "Cadangan prioritas": "Priority reserve",
+        "Batas minimum": "Low-stock level",
+        "Terima lot blangko": "Receive a lot of blanks",
+        "Nomor seri pertama": "First serial",
+        "Jumlah blangko": "Number of blanks",
+        "Nomor surat alokasi": "Allocation letter reference",
+        "Terima": "Receive",
+        "Muat ke printer": "Load into printer",
+        "Jumlah (blangko dengan nomor seri terkecil di gudang)": (
+            "Count (the lowest serials on the shelf)"
+        ),
+        "Mulai dari nomor seri (boleh dikosongkan)": "From serial (may be left empty)",
+        "Boleh memakai cadangan prioritas": "The priority reserve may be used",
+        "Muat": "Load",
+        "Printer": "Printer",
+        "Peringatan": "Warnings",
+        "Lot {lot} diterima: {first} sampai {last} ({count} blangko), surat {reference}.": (
+            "Lot {lot} received: {first} to {last} ({count} blanks), letter {reference}."
+        ),
+        "{count} blangko dimuat ke printer {printer}: {first} sampai {last}.": (
+            "{count} blanks loaded into printer {printer}: {first} to {last}."
+        ),
+        "Isi nomor seri pertama, jumlah, dan nomor surat alokasi.": (
+            "Enter the first serial, the count and the allocation letter reference."
+        ),
+        "Jumlah harus berupa angka bulat.": "The count must be a whole number.",
+        "Isi jumlah blangko, atau nomor seri pertama.": "Enter a count, or a first serial.",
+        "Pilih printer.": "Choose a printer.",
+        "Penghitung printer": "Printer counters",
+        "Kartu ditarik (sejak pertama)": "Cards fed (since first seen)",
+        "Blangko terpakai": "Blanks consumed",
+        "Selisih": "Difference",
+    }
+)
+
+#: ``stock.show``'s and ``stock.load``'s warnings (English, as raised) in Indonesian.
+WARNINGS: list[tuple[re.Pattern[str], str, str]] = [
+    (
+        re.compile(r"the ledger does not balance: run audit reconcile and tell the auditor"),
+        "Buku blangko tidak seimbang: jalankan rekonsiliasi dan beri tahu auditor.",
+        "The blank ledger does not balance: run a reconciliation and tell the auditor.",
+    ),
+    (
+        re.compile(r"low stock: (?P<n>\d+) blanks on hand \(the level is (?P<low>\d+)\)"),
+        "Stok menipis: tersisa {n} blangko (batas minimum {low}). Ajukan permohonan blangko.",
+        "Low stock: {n} blanks on hand (the level is {low}). Request blanks.",
+    ),
+    (
+        re.compile(
+            r"(?P<n>\d+) blanks on hand and not loaded, below the priority reserve of (?P<r>\d+)"
+        ),
+        "{n} blangko di gudang, di bawah cadangan prioritas {r}.",
+        "{n} blanks on the shelf, below the priority reserve of {r}.",
+    ),
+    (
+        re.compile(r"(?P<n>\d+) blanks of unknown fate: resolve their jobs"),
+        "{n} blangko belum jelas nasibnya: selesaikan pekerjaannya di Pencetakan.",
+        "{n} blanks of open fate: settle their jobs under Printing.",
+    ),
+    (
+        re.compile(r"(?P<n>\d+) blanks pending write-off: .*"),
+        "{n} blangko rusak menunggu persetujuan: pengawas yang tidak mengajukannya "
+        "menyetujui atau menolak masing-masing.",
+        "{n} blanks await a write-off decision: a supervisor who did not ask decides each.",
+    ),
+    (
+        re.compile(
+            r"the priority reserve was used: (?P<left>\d+) blanks left on hand, "
+            r"the reserve is (?P<r>\d+)"
+        ),
+        "Cadangan prioritas terpakai: tinggal {left} blangko di gudang, cadangan {r}.",
+        "The priority reserve was used: {left} blanks left on the shelf, the reserve is {r}.",
+    ),
+    (
+        re.compile(
+            r"printer (?P<p>\S+)(?: \(device (?P<d>[^)]*)\))? fed (?P<n>\d+) card\(s\) the "
+            r"ledger does not show yet: its (?P<j>\d+) job\(s\).*"
+        ),
+        "Printer {p} sudah menarik {n} kartu yang belum tercatat: {j} pekerjaannya masih "
+        "dicetak atau belum jelas dan harus diselesaikan dulu.",
+        "Printer {p} fed {n} card(s) the ledger does not show yet: its {j} job(s) printing "
+        "or of open fate must finish or be settled.",
+    ),
+    (
+        re.compile(
+            r"printer (?P<p>\S+)(?: \(device (?P<d>[^)]*)\))? fed (?P<n>\d+) card\(s\) "
+            r"(?P<way>more|fewer) than the ledger consumed through it "
+            r"\((?P<fed>\d+) fed, (?P<used>\d+) consumed\).*"
+        ),
+        "Printer {p} menarik {n} kartu {way_id} dari yang tercatat di buku blangko ({fed} "
+        "ditarik, {used} terpakai): selisih yang harus dijelaskan kepada auditor.",
+        "Printer {p} fed {n} card(s) {way} than the ledger consumed through it ({fed} fed, "
+        "{used} consumed): a discrepancy the auditor must explain.",
+    ),
+]
+
+
+def warning_text(message: str, lang: str) -> str:
+    """A stock warning in the person's language; one the table does not know, as raised."""
+    for pattern, indonesian, english in WARNINGS:
+        found = pattern.fullmatch(message)
+        if found:
+            values = found.groupdict()
+            values["way_id"] = "lebih banyak" if values.get("way") == "more" else "lebih sedikit"
+            return (indonesian if lang == "id" else english).format(**values)
+    return message
+
+
+async def _report(request: Request) -> Any:
+    from printstation.operations.stock import show
+
+    return await web.call(request, show)
+
+
+def _page(request: Request, report: Any, status: int = 200, **context: Any) -> Response:
+    lang = web.lang(request)
+    printers = [p.name for p in web.station(request).config.printers]
+    return web.render(
+        request,
+        "stock.html",
+        status=status,
+        title="Stok blangko",
+        report=report,
+        printers=printers,
+        warnings=[warning_text(w, lang) for w in report.warnings],
+        number=web.number,
+        error=context.pop("error", None),
+        receive_form=context.pop("receive_form", {}),
+        load_form=context.pop("load_form", {}),
+        **context,
+    )
+
+
+@web.page
+async def stock_page(request: Request) -> Response:
+    return _page(request, await _report(request))
+
+
+def _count(text: str) -> int | None:
+    """``"1.000"`` or ``"1000"`` as 1000; empty as None; ValueError when not a number."""
+    cleaned = text.strip().replace(".", "").replace(" ", "")
+    if not cleaned:
+        return None
+    if not cleaned.isdigit():
+        raise ValueError(text)
+    return int(cleaned)
+
+
+async def _act(
+    request: Request,
+    form_name: str,
+    values: dict[str, str],
+    run: Callable[[], Any],
+) -> Response:
+    """Run the form's operation: on success a message and back to /stok (so a reload
+    does not repeat it); refused, the page again with the reason and what was typed."""
+    try:
+        await run()
+    except web.Refused as refused:
+        report = await _report(request)
+        return _page(
+            request, report, status=refused.status, error=refused.explained, **{form_name: values}
+        )
+    except _Invalid as invalid:
+        web.flash(request, "error", invalid.text)
+        report = await _report(request)
+        return _page(request, report, status=400, **{form_name: values})
+    return web.redirect(request, "/stok")
+
+
+class _Invalid(Exception):
+    """A form the page refuses before any operation (Indonesian text)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+@web.action
+async def receive_lot(request: Request, form: FormData) -> Response:
+    from printstation.operations.stock import receive
+
+    lang = web.lang(request)
+    values = {k: str(form.get(k) or "").strip() for k in ("first", "count", "reference")}
+
+    async def run() -> None:
+        if not all(values.values()):
+            raise _Invalid("Isi nomor seri pertama, jumlah, dan nomor surat alokasi.")
+        try:
+            count = _count(values["count"])
+        except ValueError:
+            raise _Invalid("Jumlah harus berupa angka bulat.") from None
+        assert count is not None
+        lot = await web.call(request, receive, values["first"], count, values["reference"])
+        text = words.translate(
+            "Lot {lot} diterima: {first} sampai {last} ({count} blangko), surat {reference}.",
+            lang,
+        ).format(
+            lot=lot.lot,
+            first=lot.first,
+            last=lot.last,
+            count=web.number(lot.count),
+            reference=lot.reference,
+        )
+        web.flash(request, "ok", text)
+
+    return await _act(request, "receive_form", values, run)
+
+
+@web.action
+async def load_printer(request: Request, form: FormData) -> Response:
+    from printstation.operations.stock import load
+
+    lang = web.lang(request)
+    values = {k: str(form.get(k) or "").strip() for k in ("printer", "count", "first")}
+    use_reserve = form.get("use_reserve") == "1"
+
+    async def run() -> None:
+        if not values["printer"]:
+            raise _Invalid("Pilih printer.")
+        try:
+            count = _count(values["count"])
+        except ValueError:
+            raise _Invalid("Jumlah harus berupa angka bulat.") from None
+        if count is None and not values["first"]:
+            raise _Invalid("Isi jumlah blangko, atau nomor seri pertama.")
+        loaded = await web.call(
+            request,
+            load,
+            values["printer"],
+            count=count,
+            first=values["first"] or None,
+            use_reserve=use_reserve,
+        )
+        text = words.translate(
+            "{count} blangko dimuat ke printer {printer}: {first} sampai {last}.", lang
+        ).format(
+            count=web.number(loaded.loaded),
+            printer=loaded.printer,
+            first=loaded.serials[0],
+            last=loaded.serials[-1],
+        )
+        web.flash(request, "ok", text)
+        for warning in loaded.warnings:
+            web.flash(request, "error", warning_text(warning, lang))
+
+    return await _act(
+        request, "load_form", {**values, "use_reserve": "1" if use_reserve else ""}, run
+    )
+
+
+routes = [
+    Route("/stok", stock_page, methods=["GET"]),
+    Route("/stok/terima", receive_lot, methods=["POST"]),
+    Route("/stok/muat", load_printer, methods=["POST"]),
+]
