@@ -45,7 +45,7 @@ words.add(
             "Open the cover of printer {printer} and look inside, by the chip reader and the "
             "print head. If you find the card, start again from the first question."
         ),
-        "Jika kartu tetap tidak ditemukan, laporkan blangko hilang: pengawas lain "
+        "Jika kartu tetap tidak ditemukan, laporkan blangko hilang: seorang pengawas "
         "memeriksa dan memutuskan.": (
             "If the card still cannot be found, report the blank lost: a supervisor "
             "checks and decides."
