@@ -2,7 +2,8 @@
 event stream.
 
 One ``BatchHost`` per station in a server process (``host_for(station)`` makes it on
-first use, ``close_host(station)`` stops it). Every call is thread-safe.
+first use, ``close_host(station)`` stops it); the server starts its poller
+(``start_polling``) once, at its start. Every call is thread-safe.
 
 Batches
     ``start(printers, actor, limit=None)`` starts, for each printer (default: every
@@ -269,7 +270,7 @@ class BatchHost:
         station: Station,
         actor: str = SERVER_ACTOR,
         *,
-        poll: bool = True,
+        poll: bool = False,
         render_processes: int | None = 0,
     ) -> None:
         self.station = station
@@ -283,8 +284,18 @@ class BatchHost:
         self._closing = threading.Event()
         self._poller: threading.Thread | None = None
         if poll:
+            self.start_polling()
+
+    def start_polling(self) -> None:
+        """Start the poller (once): every POLL_SECONDS it reads the printers no batch
+        is using and publishes their changes."""
+        with self._lock:
+            if self._poller is not None or self._closing.is_set():
+                return
             self._poller = threading.Thread(
-                target=self._poll_until_closed, name=f"poller-{station.config.name}", daemon=True
+                target=self._poll_until_closed,
+                name=f"poller-{self.station.config.name}",
+                daemon=True,
             )
             self._poller.start()
 
@@ -578,7 +589,9 @@ class BatchHost:
                     fault = detail.get("fault")
                     entry.waiting = {
                         # the printer's own fault (jam...) when a card it held is open
-                        "code": fault.get("code") if isinstance(fault, dict) else detail.get("code"),
+                        "code": fault.get("code")
+                        if isinstance(fault, dict)
+                        else detail.get("code"),
                         "message": detail.get("message"),
                         "at": _now(),
                         "state": None,
@@ -692,7 +705,8 @@ _HOSTS_LOCK = threading.Lock()
 
 def host_for(station: Station) -> BatchHost:
     """The batch host of ``station`` in this process, made (and recovering what a crash
-    left) on first use."""
+    left) on first use. Its poller is not started: a server calls ``start_polling``
+    (printstation.operations.batch.open_host does)."""
     with _HOSTS_LOCK:
         host = _HOSTS.get(id(station))
         if host is not None and host.station is station:

@@ -84,26 +84,57 @@ def status(station: Station, actor: Actor, name: str | None = None) -> list[Prin
     Each printer's cards-fed counter is checked against the ledger (its first reading is
     the baseline); a new difference is a ``printer.discrepancy`` audit event and a
     warning."""
-    from printstation.drivers.printer import printer_status
-    from printstation.ledger import counters
+    from printstation.jobs.status import read_printers
 
-    configs = [station.printer_config(name)] if name else list(station.config.printers)
-    read = [printer_status(cfg, state_dir=station.config.sim_dir).as_json() for cfg in configs]
-    states = []
+    return [PrinterState(**found) for found in read_printers(station, actor.name, name)]
+
+
+@dataclass(frozen=True)
+class CarriedOn:
+    """What the Lanjutkan button did for printer ``printer``."""
+
+    printer: str
+    #: A batch was waiting on it and was told to look at it again at once (whether it
+    #: goes on, or is still not clear, its events say).
+    woken: bool
+    #: The printer as read now when no batch prints on it (None when one does).
+    state: str | None
+    #: Whether it can print now (None when a batch prints on it: the batch looks).
+    ready: bool | None
+    message: str
+
+
+@operation("printer.operate")
+def carry_on(station: Station, actor: Actor, printer: str) -> CarriedOn:
+    """The operator has cleared ``printer`` (the Lanjutkan button): a batch waiting on
+    it looks at it again at once and goes on if it is ready; with no batch on it, its
+    status is read and says whether it is ready now. Audited."""
+    from printstation.jobs.host import host_for
+    from printstation.jobs.status import read_printers
+    from printstation.ledger import audit
+
+    station.printer_config(printer)  # an unknown printer is a configuration error
+    host = host_for(station)
+    woken = host.wake(printer)
+    state: str | None = None
+    ready: bool | None = None
+    if woken:
+        message = (
+            f"printer {printer}: the batch looks at the printer again and goes on if it is ready"
+        )
+    else:
+        (found,) = read_printers(station, actor.name, printer)
+        state = str(found["state"])
+        ready = state == "ready" and (found.get("feeder") or {}).get("state") != "empty"
+        if ready:
+            message = f"printer {printer} is ready"
+        else:
+            message = f"printer {printer} is not ready ({found.get('error') or state})"
     with transaction(station) as s:
-        for found in read:
-            check = None
-            if not found.get("error"):
-                fed = (found.get("counters") or {}).get("cards_inserted")
-                check = counters.observe(s, actor.name, found["name"], fed, found.get("serial"))
-            if check is not None and check.difference:
-                code = "counter_discrepancy" if check.discrepancy else "counter_unsettled"
-                found["warnings"] = [
-                    *found.get("warnings", []),
-                    {"code": code, "message": check.message()},
-                ]
-            states.append(PrinterState(**found, counter_check=check.as_json() if check else None))
-    return states
+        audit.record(
+            s, actor.name, "printer.carry_on", f"printer {printer}", woken=woken, state=state
+        )
+    return CarriedOn(printer=printer, woken=woken, state=state, ready=ready, message=message)
 
 
 @operation("printer.operate")

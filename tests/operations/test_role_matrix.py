@@ -83,6 +83,13 @@ CALLS: dict[str, Args] = {
     "approvals.list_pending": a(),
     "approvals.decide": a(999, True),
     "batch.run": a(["NOPE"]),  # an unknown printer: refused before anything runs
+    "batch.start": a(["NOPE"]),
+    "batch.pause": a("NOPE"),
+    "batch.resume": a("NOPE"),
+    "batch.stop": a("NOPE"),
+    "batch.progress": a(),
+    "batch.watch": a(),
+    "printers.carry_on": a("NOPE"),
     "printers.list_printers": a(),
     "printers.status": a("P1"),
     "printers.simulate": a("P1", {}),
