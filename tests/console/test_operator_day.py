@@ -17,6 +17,7 @@ import pytest
 
 from tests.console.conftest import (
     PINS,
+    VIEWPORT,
     ConsoleStation,
     clean_env,
     login,
@@ -24,7 +25,7 @@ from tests.console.conftest import (
 )
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Browser, Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.pcscd, pytest.mark.timeout(300)]
 
@@ -168,3 +169,21 @@ def test_the_console_in_english(page: Page, server: str) -> None:
     page.click("header button[value=en]")
     assert page.locator("h1").first.inner_text() == "Dashboard"
     screenshot(page, "beranda-en")
+
+
+def test_the_pages_work_with_javascript_off(browser: Browser, server: str) -> None:
+    context = browser.new_context(viewport=VIEWPORT, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        login(page, server, "op1", PINS["op1"])
+        assert page.locator("h1").first.inner_text() == "Beranda"
+        before = page.request.get(f"{server}/api/status").json()["printers"][0]["started_at"]
+        page.goto(f"{server}/pencetakan")
+        page.click("[data-testid=printer-P1] button:has-text('Mulai cetak')")
+        page.wait_for_url("**/pencetakan")
+        after = page.request.get(f"{server}/api/status").json()["printers"][0]["started_at"]
+        assert after is not None and after != before  # the plain form started a batch
+        page.goto(f"{server}/stok")
+        assert page.locator("h1").first.inner_text() == "Stok blangko"
+    finally:
+        context.close()
