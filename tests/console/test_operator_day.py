@@ -61,7 +61,7 @@ def test_sign_in_and_a_lockout_after_five_wrong_pins(page: Page, server: str) ->
     login(page, server, "aud1", "000000")  # the fifth: locked
     login(page, server, "aud1", PINS["aud1"])  # the right PIN no longer opens it
     error = page.inner_text("#login-error")
-    assert "terkunci" in error.lower(), error
+    assert "dikunci" in error.lower(), error
     assert page.url.endswith("/masuk")
     login(page, server, "op1", PINS["op1"])
     assert page.locator("h1").first.inner_text() == "Beranda"

@@ -60,9 +60,8 @@ async def sign_in(request: Request, form: FormData) -> Response:
         person = await web.blocking(sign_in_op, station, name, pin)
     except PrintStationError as exc:
         explained = web.explain(exc, web.lang(request))
-        return web.render(
-            request, "login.html", status=403, next=target, error=explained.message, name=name
-        )
+        shown = f"{explained.message} {explained.action or ''}".strip()
+        return web.render(request, "login.html", status=403, next=target, error=shown, name=name)
     visit = web.console(request).sessions.sign_in(web.session(request), person)
     request.scope["state"]["session"] = visit
     if person.must_change_pin:
