@@ -413,7 +413,8 @@ MESSAGES: list[tuple[str, str, str | None]] = [
         "Tunggu {m} menit, atau minta pengawas membuka kunci akun Anda.",
     ),
     (
-        r"login refused for '(?P<u>[^']*)': the account is locked.*?(?P<m>\d+) (?:more )?minutes?.*",
+        r"login refused for '(?P<u>[^']*)': the account is locked"
+        r".*?(?P<m>\d+) (?:more )?minutes?.*",
         "Akun {u} sedang dikunci; coba lagi dalam {m} menit.",
         "Tunggu, atau minta pengawas membuka kunci akun Anda.",
     ),
