@@ -116,8 +116,9 @@ def collect_routes() -> list[BaseRoute]:
 def check_posts(routes: list[BaseRoute]) -> None:
     """Refuse to start with a POST route whose handler does not check the CSRF token."""
     for route in routes:
-        posts = isinstance(route, Route) and "POST" in (route.methods or set())
-        if posts and not getattr(route.endpoint, "csrf_checked", False):
+        if not isinstance(route, Route) or "POST" not in (route.methods or set()):
+            continue
+        if not getattr(route.endpoint, "csrf_checked", False):
             raise RuntimeError(f"POST {route.path} does not check the CSRF token")
 
 

@@ -289,7 +289,7 @@ def helpers_for(language: str, tz: Any, csrf: str) -> dict[str, Any]:
         "clock": clock,
         "state_word": functools.partial(words.state_word, lang=language),
         "number": number,
-        "role_word": lambda role: words.translate(words.ROLE_WORDS.get(role, role), language),
+        "role_word": lambda role: words.translate(words.ROLE_WORDS.get(role) or role, language),
     }
 
 
