@@ -586,23 +586,27 @@ def search_jobs(
     search: str | None = None,
     page: int = 1,
     per_page: int = 50,
+    states: tuple[str, ...] | list[str] = (),
 ) -> JobPage:
-    """One page of jobs, newest first: only those in ``state`` if given, and only those
-    whose NIK starts with ``search`` (digits) or whose holder's name contains it (any
-    case). Only reads: a batch that is gone is taken back by ``show_job`` and the batch."""
+    """One page of jobs, newest first: only those in ``state`` (or any of ``states``) if
+    given, and only those whose NIK starts with ``search`` (digits) or whose holder's
+    name contains it (any case). Only reads: a batch that is gone is taken back by
+    ``show_job`` and the batch."""
     from sqlalchemy import func, select
 
     from printstation.storage.models import Enrolment, Job
 
-    if state and state not in STATES:
-        raise InputError(f"{state} is not a job state; one of {', '.join(STATES)}")
+    wanted_states = sorted({*states, *([state] if state else [])})
+    for name in wanted_states:
+        if name not in STATES:
+            raise InputError(f"{name} is not a job state; one of {', '.join(STATES)}")
     if page < 1:
         raise InputError(f"a page is numbered from 1, not {page}")
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise InputError(f"a page holds 1 to {MAX_PER_PAGE} jobs, not {per_page}")
     conditions: list[Any] = []
-    if state:
-        conditions.append(Job.state == state)
+    if wanted_states:
+        conditions.append(Job.state.in_(wanted_states))
     text = (search or "").strip()
     by_name = bool(text) and not text.isdigit()
     if text.isdigit():
@@ -700,22 +704,42 @@ def face_preview(station: Station, actor: Actor, job_id: int, width: int = 508) 
     return out.getvalue()
 
 
+#: The action of a job history's first entry: its enrolment's import.
+IMPORTED = "enrolment.import"
+
+
 @operation("job.read")
 def history(station: Station, actor: Actor, job_id: int) -> list[HistoryEvent]:
-    """The audit log's events about a job and the blanks it used, oldest first."""
+    """A job's story, oldest first: its enrolment's import (``IMPORTED``, from the
+    enrolment's row: the audit log records an import per bundle, numbered 0 here), then
+    the audit log's events about the job and the blanks it used."""
     from sqlalchemy import select
 
-    from printstation.storage.models import AuditEvent, Blank, Job
+    from printstation.storage.models import AuditEvent, Blank, Enrolment, Job
 
     with transaction(station) as s:
-        if s.get(Job, job_id) is None:
+        job = s.get(Job, job_id)
+        if job is None:
             raise InputError(f"there is no job {job_id}")
         serials = list(s.execute(select(Blank.serial).where(Blank.job_id == job_id)).scalars())
         subjects = [f"job {job_id}", *serials]
         events = s.execute(
             select(AuditEvent).where(AuditEvent.subject.in_(subjects)).order_by(AuditEvent.id)
         ).scalars()
-        return [
+        imported = s.execute(
+            select(
+                Enrolment.imported_at, Enrolment.imported_by, Enrolment.source, Enrolment.line
+            ).where(Enrolment.id == job.enrolment_id)
+        ).one()
+        first = HistoryEvent(
+            id=0,
+            at=office_time(station, imported.imported_at),
+            actor=imported.imported_by,
+            action=IMPORTED,
+            subject=job.enrolment_id,
+            detail={"source": imported.source, "line": imported.line},
+        )
+        return [first] + [
             HistoryEvent(
                 id=e.id,
                 at=office_time(station, e.at),

@@ -97,6 +97,8 @@ def test_the_search_pages_newest_first_and_counts_every_match(station: Station) 
 
     failed = jobs.search_jobs(station, ani, state="failed")
     assert [r.id for r in failed.rows] == [7, 5, 3, 1] and failed.total == 4
+    either = jobs.search_jobs(station, ani, states=("failed", "queued"), per_page=2)
+    assert either.total == 7 and [r.id for r in either.rows] == [7, 6]
 
 
 def test_the_search_finds_a_nik_prefix_and_a_name_in_any_case(station: Station) -> None:
@@ -171,6 +173,7 @@ def test_a_jobs_history_lists_its_events_and_its_blanks_oldest_first(
         BlankLedger(s, "ani").identify("S000001", "P1", job)
     events = jobs.history(station, ani, imported)
     actions = [e.action for e in events]
+    assert actions[0] == jobs.IMPORTED and events[0].actor == "ani"
     assert "priority.request" in actions
     assert any(e.subject == "S000001" for e in events)
     assert [e.id for e in events] == sorted(e.id for e in events)
