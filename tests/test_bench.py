@@ -56,3 +56,14 @@ def test_a_command_that_fails_stops_the_bench_with_its_error(tmp_path: Path) -> 
     broken.chmod(0o755)
     with pytest.raises(RuntimeError, match="exited 2: no station here"):
         measure_cli(1, prefix=[str(broken)])
+
+
+def test_bench_web_times_pages_and_events_against_a_real_server() -> None:
+    from printstation.tools.bench_web import measure_web
+
+    figures = measure_web(300, requests=10, changes=3)
+    assert figures["jobs"] == 300
+    for part in ("dashboard", "job_search_nik", "job_search_name", "printer_change_to_event"):
+        shown = figures[part]
+        assert shown["n"] == (3 if part == "printer_change_to_event" else 10)
+        assert 0 < shown["p50_ms"] <= shown["p95_ms"] <= shown["max_ms"]

@@ -100,6 +100,25 @@ def bench_chip(cards: int, as_json: bool) -> None:
     _print(measure_chip(cards), as_json)
 
 
+@bench.command("web")
+@click.option("--jobs", default=100_000, show_default=True, type=click.IntRange(1))
+@click.option("--requests", default=200, show_default=True, type=click.IntRange(10))
+@json_option
+def bench_web(jobs: int, requests: int, as_json: bool) -> None:
+    """The console: p50/p95 of the dashboard and the job search with JOBS jobs, and the
+    time from a printer's change to its event on /events (a real printstation serve)."""
+    from printstation.tools.bench_web import measure_web
+
+    result = measure_web(jobs, requests=requests)
+    if as_json:
+        emit_json(result)
+        return
+    for key, value in result.items():
+        if isinstance(value, dict):
+            value = "  ".join(f"{k} {v}" for k, v in value.items())
+        click.echo(f"{key:26} {value}")
+
+
 @bench.command("cli")
 @click.option("--runs", default=20, show_default=True, type=click.IntRange(1, 1000))
 @json_option
