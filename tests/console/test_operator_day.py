@@ -84,6 +84,7 @@ def test_the_dashboard_follows_a_batch_without_a_reload(
         ".innerText.includes('Kartu sekarang')"
     )
     screenshot(page, "beranda")
+    screenshot(control, "pencetakan")
     page.wait_for_function(
         "n => parseInt(document.querySelector("
         "'[data-testid=printer-P1] [data-testid=issued]').innerText) >= n",
