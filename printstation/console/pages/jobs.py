@@ -354,6 +354,9 @@ async def _job_context(request: Request, job_id: int) -> dict[str, Any]:
         "reason_word": lambda r: words.translate(REASON_WORDS.get(str(r), str(r)), lang),
         "approval_word": lambda s: words.translate(APPROVAL_WORDS.get(str(s), str(s)), lang),
         "blank_word": lambda s: blank_word(s, lang),
+        "priority_pending": any(
+            a.kind == "priority" and a.status == "pending" for a in job.approvals
+        ),
         "today": web.station(request).today().isoformat(),
         "face_width": FACE_WIDTH,
     }
