@@ -263,7 +263,8 @@ def login(page: Page, base: str, name: str, pin: str) -> None:
     page.goto(f"{base}/masuk")
     page.fill("input[name=name]", name)
     page.fill("input[name=pin]", pin)
-    page.click("button[type=submit]")
+    with page.expect_navigation():  # the POST's answer (a redirect, or the form again)
+        page.click("button[type=submit]")
     page.wait_for_load_state()
 
 
