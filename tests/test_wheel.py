@@ -37,6 +37,11 @@ DATA_FILES = (
     "printstation/console/static/vendor/htmx.org-LICENSE",
     "printstation/console/static/vendor/htmx-ext-sse-LICENSE",
     "printstation/console/service/printstation.service",
+    "printstation/console/static/console.css",
+    "printstation/console/static/console.js",
+    "printstation/console/templates/base.html",
+    "printstation/console/templates/imports.html",
+    "printstation/console/templates/stock.html",
 )
 
 
@@ -131,3 +136,21 @@ def test_an_installed_station_runs_from_an_unrelated_folder(
     stock = run([str(script), "--config", config, "stock", "show", "--json"], elsewhere, env)
     assert json.loads(stock.stdout)["received"] == 4
     assert not (elsewhere / "config").exists() and list(elsewhere.iterdir()) == []
+
+
+def test_an_installed_package_renders_its_service_unit(
+    installed: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    script, env = installed
+    station = tmp_path / "kupang-01"
+    created = json.loads(
+        run([str(script), "init", "--out", str(station), "--json"], tmp_path, env).stdout
+    )
+    shown = run(
+        [str(script), "--config", created["config"], "install-service", "--dry-run", "--json"],
+        tmp_path,
+        env,
+    )
+    plan = json.loads(shown.stdout)["plan"]
+    assert f"ExecStart={script} --config {created['config']} serve" in plan["unit"]
+    assert f"ReadWritePaths={station.resolve()}" in plan["unit"]
