@@ -5,6 +5,8 @@ operations, not by which form the page shows."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +21,14 @@ if TYPE_CHECKING:
     from httpx import Response
     from starlette.testclient import TestClient
 
-from .conftest import PINS, ConsoleStation, console_client, csrf_of, make_console_station
+from .conftest import (
+    PINS,
+    ConsoleStation,
+    clean_env,
+    console_client,
+    csrf_of,
+    make_console_station,
+)
 
 LETTER = "470/123/DKP/XII/2026"
 #: Warnings as stock.show and stock.load raise them, and what the Indonesian says.
@@ -228,3 +237,57 @@ def test_each_stock_warning_reads_in_indonesian(message: str, indonesian: str) -
 def test_every_warning_pattern_has_a_sample_above() -> None:
     for pattern, _, _ in WARNINGS:
         assert any(pattern.fullmatch(message) for message, _ in SAMPLES), pattern.pattern
+
+
+def test_a_supervisor_sets_the_reserve_and_the_low_stock_level(station: ConsoleStation) -> None:
+    with console_client(station, "spv1") as client:
+        page = client.get("/stok").text
+        assert 'action="/stok/pengaturan"' in page
+        changed = post(
+            client,
+            "/stok/pengaturan",
+            {"reserve": "5", "was_reserve": "0", "low_stock": "50", "was_low_stock": "50"},
+        )
+        assert changed.status_code == 303, changed.text[:800]
+        shown = client.get("/stok").text
+    assert "Cadangan prioritas diubah dari 0 menjadi 5 blangko." in shown
+    assert "Batas minimum diubah" not in shown  # a field left as it was is not changed
+    after = ledger(station)
+    assert (after.reserve, after.low_stock) == (5, 50)
+    assert figures(shown)["reserve"] == 5
+
+
+def test_an_operator_is_refused_the_settings_by_a_direct_post(station: ConsoleStation) -> None:
+    with console_client(station, "op1") as client:
+        page = client.get("/stok").text
+        assert 'action="/stok/pengaturan"' not in page
+        refused = post(
+            client,
+            "/stok/pengaturan",
+            {"reserve": "9", "was_reserve": "0", "low_stock": "1", "was_low_stock": "50"},
+        )
+    assert refused.status_code == 403
+    after = ledger(station)
+    assert (after.reserve, after.low_stock) == (0, 50)
+
+
+def test_after_a_batch_the_equation_counts_the_issued_cards_and_the_printers_counter(
+    pcscd: None, tmp_path: Path
+) -> None:
+    station = make_console_station(tmp_path / "station", cards=2, card_seconds=0.1)
+    command = ["--config", str(station.config), "--user", "op1", "batch", "run"]
+    done = subprocess.run(
+        [sys.executable, "-m", "printstation", *command],
+        env=clean_env() | {"PRINTSTATION_PIN": PINS["op1"]},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    with console_client(station, "aud1") as client:
+        page = client.get("/stok").text
+    shown = figures(page)
+    assert (shown["received"], shown["issued"], shown["on-hand"]) == (4, 2, 2)
+    counters = page.split('data-testid="printer-counters"', 1)[1].split("</table>", 1)[0]
+    cells = re.findall(r'<td class="num">(\d+)</td>', counters)
+    assert cells == ["2", "2", "0"], counters  # fed 2, consumed 2, no difference

@@ -65,6 +65,18 @@ words.add(
         "Kartu ditarik (sejak pertama)": "Cards fed (since first seen)",
         "Blangko terpakai": "Blanks consumed",
         "Selisih": "Difference",
+        "Cadangan dan batas minimum": "Reserve and low-stock level",
+        "Cadangan prioritas (blangko di gudang untuk cetak prioritas)": (
+            "Priority reserve (blanks on the shelf kept for priority prints)"
+        ),
+        "Batas minimum (peringatan stok menipis)": "Low-stock level (warns of low stock)",
+        "Cadangan prioritas diubah dari {old} menjadi {new} blangko.": (
+            "Priority reserve changed from {old} to {new} blanks."
+        ),
+        "Batas minimum diubah dari {old} menjadi {new} blangko.": (
+            "Low-stock level changed from {old} to {new} blanks."
+        ),
+        "Isi jumlah blangko.": "Enter a number of blanks.",
     }
 )
 
@@ -162,6 +174,7 @@ def _page(request: Request, report: Any, status: int = 200, **context: Any) -> R
         error=context.pop("error", None),
         receive_form=context.pop("receive_form", {}),
         load_form=context.pop("load_form", {}),
+        settings_form=context.pop("settings_form", {}),
         **context,
     )
 
@@ -283,8 +296,49 @@ async def load_printer(request: Request, form: FormData) -> Response:
     )
 
 
+#: The supervisor's settings: form field -> (operation's name, its message when changed).
+SETTINGS = {
+    "reserve": ("set_reserve", "Cadangan prioritas diubah dari {old} menjadi {new} blangko."),
+    "low_stock": ("set_threshold", "Batas minimum diubah dari {old} menjadi {new} blangko."),
+}
+
+
+@web.action
+async def change_settings(request: Request, form: FormData) -> Response:
+    """The priority reserve and the low-stock level (a supervisor's; each its own
+    operation, so each is checked and audited apart). A field left as it was is not
+    sent to its operation."""
+    from printstation.operations import stock
+
+    lang = web.lang(request)
+    values = {k: str(form.get(k) or "").strip() for k in SETTINGS}
+    current = {k: str(form.get(f"was_{k}") or "").strip() for k in SETTINGS}
+
+    async def run() -> None:
+        wanted: dict[str, int] = {}
+        for key, text in values.items():
+            try:
+                count = _count(text)
+            except ValueError:
+                raise _Invalid("Jumlah harus berupa angka bulat.") from None
+            if count is None:
+                raise _Invalid("Isi jumlah blangko.")
+            if text != current[key]:
+                wanted[key] = count
+        for key, count in wanted.items():
+            name, message = SETTINGS[key]
+            changed = await web.call(request, getattr(stock, name), count)
+            text = words.translate(message, lang).format(
+                old=web.number(changed.old), new=web.number(changed.new)
+            )
+            web.flash(request, "ok", text)
+
+    return await _act(request, "settings_form", values, run)
+
+
 routes = [
     Route("/stok", stock_page, methods=["GET"]),
+    Route("/stok/pengaturan", change_settings, methods=["POST"]),
     Route("/stok/terima", receive_lot, methods=["POST"]),
     Route("/stok/muat", load_printer, methods=["POST"]),
 ]
