@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import configparser
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from printstation.cli import main
 from printstation.config import parse_config
 from printstation.errors import ConfigError
 from printstation.tools import service
+from tests.conftest import require_service
 
 
 @pytest.fixture
@@ -153,3 +155,34 @@ def test_the_command_prints_its_dry_run_and_changes_nothing(station: Path) -> No
     assert text.exit_code == 0, text.output
     assert "would install /etc/systemd/system/printstation.service" in text.output
     assert "ExecStart=" in text.output
+
+
+def test_an_install_writes_the_unit_and_makes_the_keys_private(
+    station: Path, tmp_path: Path
+) -> None:
+    """Carried out for an account that exists (root, here) and a unit path of the test's:
+    nothing outside the temporary folder changes, and without systemd nothing starts."""
+    require_service("root (the install changes owners)", os.geteuid() == 0)
+    keys = station.parent / "keys"
+    key = keys / "audit.key"
+    key.write_bytes(b"k" * 32)
+    key.chmod(0o644)
+    keys.chmod(0o755)
+    unit = tmp_path / "systemd" / "printstation.service"
+    plan = service.plan(station, "root", unit_path=unit, with_systemd=False, account_exists=True)
+    notes = service.apply(plan)
+    assert unit.read_text() == plan.unit
+    assert unit.stat().st_mode & 0o777 == 0o644
+    assert keys.stat().st_mode & 0o777 == 0o700
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert (station.parent / "pki" / "signer.key").stat().st_mode & 0o777 == 0o600
+    [note] = notes
+    assert "systemd is not running" in note
+
+
+def test_an_install_needs_root(station: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    done = CliRunner().invoke(main, ["--config", str(station), "install-service"])
+    assert done.exit_code != 0
+    assert "needs root" in done.output
+    assert "--dry-run" in done.output
