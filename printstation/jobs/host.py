@@ -41,7 +41,8 @@ Snapshot
     asked); ``stopped``: the last batch was stopped by a fault (``last_stop.code``).
     A printer not printing is read every POLL_SECONDS by the host's poller (its
     cards-fed counter is checked against the ledger when it moved); a printing one is
-    reported by its worker between cards (state, feeder, ribbon, bins).
+    reported by its worker at its start and between cards (state, feeder, ribbon,
+    bins), and every POLL_SECONDS while it waits for a person.
 
 Events
     ``subscribe(since=None)`` -> ``Subscription``; ``unsubscribe(sub)`` (or
@@ -323,7 +324,8 @@ class BatchHost:
                 )
             for name in names:
                 entry = self._printers[name]
-                entry.stop, entry.controls = threading.Event(), RunControls()
+                entry.stop = threading.Event()
+                entry.controls = RunControls(look_every=POLL_SECONDS)
                 entry.actor, entry.started_at = actor, _now()
                 entry.cards.clear()
                 entry.counts = dict.fromkeys(COUNTED, 0)

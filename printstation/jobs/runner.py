@@ -109,6 +109,9 @@ class RunControls:
 
     pause: threading.Event = field(default_factory=threading.Event)
     wake: threading.Event = field(default_factory=threading.Event)
+    #: Seconds between looks at a printer that waits for a person (each look is a
+    #: ``status`` event); None: OPERATOR_POLL_SECONDS.
+    look_every: float | None = None
 
 
 #: Why a worker stopped when nothing went wrong (``WorkerReport.message``).
@@ -230,6 +233,7 @@ class PrinterWorker:
             printer = open_printer(self.cfg, state_dir=self.station.config.sim_dir)
             self._check_counters(printer)
             encoder = PcscEncoder(self.cfg.reader, printer=self.name)
+            self._report_status(printer)
             while not self.stop.is_set():
                 if self._next_error is not None:
                     raise self._next_error
@@ -395,16 +399,19 @@ class PrinterWorker:
         """
         self._event("paused", None, {**exc.detail, "code": exc.code, "message": exc.message})
         wake = self.controls.wake if self.controls is not None else None
+        every = OPERATOR_POLL_SECONDS
+        if self.controls is not None and self.controls.look_every is not None:
+            every = self.controls.look_every
         if wake is not None:
             wake.clear()
         self._report_status(printer)
         while True:
             if wake is None:
-                if self.stop.wait(OPERATOR_POLL_SECONDS):
+                if self.stop.wait(every):
                     break
                 woken = False
             else:
-                woken = wake.wait(OPERATOR_POLL_SECONDS)
+                woken = wake.wait(every)
                 wake.clear()
                 if self.stop.is_set():
                     break

@@ -96,9 +96,10 @@ def test_a_batch_prints_its_cards_and_every_change_is_an_event(make_station) -> 
             ).all()
         }
     assert {e["job_id"]: (e["detail"]["nik"], e["detail"]["name"]) for e in claimed} == holders
-    # the feeder's count goes down card by card, read by the worker between cards
+    # the feeder's count goes down card by card, read by the worker at its start and
+    # between cards (six blanks loaded)
     feeder = [e["detail"]["feeder"]["cards"] for e in seen if e["kind"] == "printer"]
-    assert feeder == sorted(feeder, reverse=True) and len(set(feeder)) == 3
+    assert feeder == [6, 5, 4, 3]
     assert row["status"]["feeder"]["cards"] == feeder[-1]
     assert [e["seq"] for e in seen] == list(range(seen[0]["seq"], seen[0]["seq"] + len(seen)))
     assert all(e["at"] and isinstance(e["detail"], dict) for e in seen)
@@ -141,7 +142,10 @@ def test_a_jam_waits_for_the_operator_and_the_batch_goes_on_once_cleared(make_st
     seen: list[Event] = []
     host.start(["P1"], "ani")
     until(sub, host_state("P1", "needs_operator"), seen)
+    # the dashboard sees the jammed printer live, from the waiting worker
+    until(sub, lambda e: e["kind"] == "printer" and e["detail"]["state"] == "jammed", seen)
     row = host.snapshot()[0]
+    assert row["status"]["state"] == "jammed"
     assert row["waiting"]["code"] == "jam" and "P1" in row["waiting"]["message"]
     assert row["issued"] == 1 and row["unresolved"] == 1
     # woken before it is cleared: it says so, with the printer's state, and waits on
