@@ -146,3 +146,15 @@ def test_field_names_read_as_the_card_names_them() -> None:
     assert field_label("religion", "en") == "Religion"
     assert field_label("something_new", "id") == "something_new"
     assert line_reason("'JEDI' is not one of ISLAM", "en") == "'JEDI' is not one of ISLAM"
+
+
+def test_every_word_of_the_page_has_its_english() -> None:
+    from printstation.console import words
+    from printstation.console.pages import imports
+
+    template = Path(imports.__file__).parents[1] / "templates" / "imports.html"
+    said = re.findall(r"""\bt\(\s*"([^"]+)"\s*\)""", template.read_text())
+    assert len(said) > 15
+    assert [text for text in said if not words.known(text)] == []
+    assert all(words.known(label) for label in imports.FIELDS.values())
+    assert all(words.known(label) for label in imports.REPRINT_REASONS.values())

@@ -291,3 +291,14 @@ def test_after_a_batch_the_equation_counts_the_issued_cards_and_the_printers_cou
     counters = page.split('data-testid="printer-counters"', 1)[1].split("</table>", 1)[0]
     cells = re.findall(r'<td class="num">(\d+)</td>', counters)
     assert cells == ["2", "2", "0"], counters  # fed 2, consumed 2, no difference
+
+
+def test_every_word_of_the_page_has_its_english() -> None:
+    from printstation.console import words
+    from printstation.console.pages import stock as page
+
+    template = Path(page.__file__).parents[1] / "templates" / "stock.html"
+    said = re.findall(r"""\bt\(\s*"([^"]+)"\s*\)""", template.read_text())
+    assert len(said) > 20
+    assert [text for text in said if not words.known(text)] == []
+    assert all(words.known(message) for _, message in page.SETTINGS.values())

@@ -48,6 +48,7 @@ words.add(
         "Mulai dari nomor seri (boleh dikosongkan)": "From serial (may be left empty)",
         "Boleh memakai cadangan prioritas": "The priority reserve may be used",
         "Muat": "Load",
+        "Printer": "Printer",
         "Peringatan": "Warnings",
         "Lot {lot} diterima: {first} sampai {last} ({count} blangko), surat {reference}.": (
             "Lot {lot} received: {first} to {last} ({count} blanks), letter {reference}."
