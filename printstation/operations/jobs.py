@@ -614,9 +614,13 @@ def search_jobs(
         conditions += [Job.nik >= text, Job.nik < text + ":"]
     elif by_name:
         # The names are read from their own index (enrolments' rows hold the media).
-        named = select(Enrolment.id).where(
-            func.lower(Enrolment.name).contains(text.lower(), autoescape=True)
-        )
+        # They are ASCII (printstation.intake.fields.TEXT_ALLOWED), which SQLite's LIKE
+        # already compares in any case; PostgreSQL's ILIKE does.
+        if station.db.engine.dialect.name == "sqlite":
+            matches = Enrolment.name.contains(text, autoescape=True)
+        else:
+            matches = Enrolment.name.icontains(text, autoescape=True)
+        named = select(Enrolment.id).where(matches)
         conditions.append(Job.enrolment_id.in_(named))
     start = (page - 1) * per_page
     with transaction(station) as s:
@@ -624,7 +628,7 @@ def search_jobs(
         ids = select(Job.id).where(*conditions).order_by(Job.id.desc())
         if by_name:
             # One pass over the matches gives both the count and the page.
-            matched = list(s.execute(ids).scalars())
+            matched = s.connection().execute(ids).scalars().all()  # Core: no ORM rows
             total, wanted = len(matched), matched[start : start + per_page]
         else:
             total = int(
