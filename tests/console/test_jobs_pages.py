@@ -100,7 +100,7 @@ def test_the_search_finds_a_nik_prefix_and_a_name(station: ConsoleStation) -> No
     with console_client(station, "op1") as client:
         by_nik = client.get("/antrean", params={"q": nik})
         by_prefix = client.get("/antrean", params={"q": nik[:4]})
-        by_name = client.get("/antrean", params={"q": name.split()[0].lower()})
+        by_name = client.get("/antrean", params={"search": name.split()[0].lower()})
         nobody = client.get("/antrean", params={"q": "zzzz"})
     assert listed(by_nik.text) == [job_id]
     assert len(listed(by_prefix.text)) == 6

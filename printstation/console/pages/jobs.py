@@ -307,7 +307,7 @@ async def jobs_page(request: Request) -> Response:
     from printstation.operations import jobs
 
     query = request.query_params
-    search = (query.get("q") or "").strip()
+    search = (query.get("q") or query.get("search") or "").strip()
     key = (query.get("state") or "").strip()
     number = _page_number(query.get("page"))
     found = await web.call(
