@@ -16,9 +16,13 @@ from printstation.operations import batch, printers
 from printstation.operations.base import Actor
 from printstation.operations.users import sign_in
 from printstation.station import Station
-from printstation.storage.models import AuditEvent
+from printstation.storage.models import AuditEvent, BatchLease, Job
 from printstation.tools.demo import prepare_demo
 from tests.conftest import port_open, require_service
+from tests.operations.test_batch import CARDS
+
+# the two-printer station of test_batch on both databases, as a fixture of this module
+from tests.operations.test_batch import station as two_printers  # noqa: F401
 
 #: Long enough for any event here; only a broken host waits this long.
 PATIENCE = 60.0
@@ -175,3 +179,29 @@ def test_the_server_s_host_reads_its_printers_from_the_start(make_station) -> No
     assert (seen["printer"], seen["detail"]["state"]) == ("P1", "ready")
     status = batch.progress(station, ani).printer("P1").status
     assert status is not None and status.model and status.counter_check is not None
+
+
+def test_a_background_batch_on_either_database_prints_the_queue(
+    database_url: str, request: pytest.FixtureRequest
+) -> None:
+    """On SQLite and PostgreSQL: two printers, each its own batch and lease."""
+    station: Station = request.getfixturevalue("two_printers")
+    require_service("pcscd with vsmartcard-vpcd", port_open(35963))
+    try:
+        ani = operator(station)
+        events = batch.watch(station, ani)
+        batch.start(station, ani)
+        until(
+            events, lambda e: all(p.state == "idle" for p in batch.progress(station, ani).printers)
+        )
+        done = batch.progress(station, ani).printers
+        assert sum(p.issued for p in done) == CARDS
+        assert all(p.last_stop is not None and p.last_stop.code is None for p in done)
+        with station.db.session() as s:
+            states = s.execute(select(Job.state)).scalars().all()
+            leases = s.execute(select(BatchLease)).scalars().all()
+        assert states == ["issued"] * CARDS
+        assert sorted(lease.printers for lease in leases) == ["P1", "P2"]
+        assert all(lease.ended_at is not None for lease in leases)
+    finally:
+        assert batch.close_host(station, PATIENCE)
