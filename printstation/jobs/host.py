@@ -719,6 +719,20 @@ def host_for(station: Station) -> BatchHost:
     return host
 
 
+def printing_status(station: Station, printer: str) -> dict[str, Any] | None:
+    """The last status of ``printer`` if a batch of this process's host prints on it
+    (then the printer is not to be opened again), else None."""
+    with _HOSTS_LOCK:
+        host = _HOSTS.get(id(station))
+    if host is None or host.station is not station:
+        return None
+    with host._lock:
+        entry = host._printers.get(printer)
+        if entry is None or not entry.running:
+            return None
+        return dict(entry.status or {"name": printer, "state": "card_in_path"})
+
+
 def close_host(station: Station, timeout: float | None = None) -> bool:
     """Stop ``station``'s host, if it has one (``BatchHost.close``); True if all ended."""
     with _HOSTS_LOCK:

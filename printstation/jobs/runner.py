@@ -90,8 +90,8 @@ PAUSED_BY_OPERATOR = "paused_by_operator"
 #: "waiting"), claimed (detail: nik, name), issued, spoiled, security, failed,
 #: unresolved, released (a card prepared ahead went back to the queue), paused (code:
 #: the fault, or ``paused_by_operator``), resumed, not_cleared (woken, the printer is
-#: still not ready: code, state, message), status (the printer between cards: state,
-#: feeder, ribbon_left, counters), stopped (detail: code, message, at, and the technical
+#: still not ready: code, state, message), status (the printer's whole status at the
+#: start; between cards its state, feeder, ribbon_left and bins' counters), stopped (detail: code, message, at, and the technical
 #: particulars such as "command"). The job id is None for an event about a printer
 #: rather than a job.
 EventSink = Callable[[str, str, int | None, dict[str, Any]], None]
@@ -233,7 +233,7 @@ class PrinterWorker:
             printer = open_printer(self.cfg, state_dir=self.station.config.sim_dir)
             self._check_counters(printer)
             encoder = PcscEncoder(self.cfg.reader, printer=self.name)
-            self._report_status(printer)
+            self._report_status(printer, full=True)
             while not self.stop.is_set():
                 if self._next_error is not None:
                     raise self._next_error
@@ -380,11 +380,12 @@ class PrinterWorker:
                 {"code": "resumed_by_operator", "message": f"printer {self.name} resumed"},
             )
 
-    def _report_status(self, printer: CardPrinter) -> None:
-        """Tell the listener the printer's state, feeder and ribbon between cards; a
-        printer that does not answer is left to the next card to find out."""
+    def _report_status(self, printer: CardPrinter, *, full: bool = False) -> None:
+        """Tell the listener the printer's state, feeder and ribbon between cards (its
+        whole status when ``full``, at the start); a printer that does not answer is
+        left to the next card to find out."""
         try:
-            seen = printer.glance()
+            seen = printer.read_status().as_json() if full else printer.glance()
         except PrinterError as exc:
             log.info("printer %s: reading its status between cards failed: %s", self.name, exc)
             return

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from printstation.errors import ConfigError
 from printstation.operations.base import Actor, operation, transaction
-from printstation.operations.printers import PrinterState
+from printstation.operations.printers import PrinterState, state_of
 
 if TYPE_CHECKING:
     from printstation.jobs.host import BatchHost, Subscription
@@ -337,18 +337,9 @@ def _printer_progress(row: dict[str, Any]) -> PrinterProgress:
         last_stop=RunStop(stopped["code"], stopped["message"] or "", _time(stopped["at"]))
         if stopped
         else None,
-        status=_printer_state(status) if status else None,
+        status=state_of(status) if status else None,
         status_at=_time(row["status_at"]),
     )
-
-
-def _printer_state(status: dict[str, Any]) -> PrinterState:
-    known = {f.name for f in fields(PrinterState)}
-    found = {k: v for k, v in status.items() if k in known}
-    for key in ("model", "firmware", "serial"):
-        found.setdefault(key, "")
-    found.setdefault("state", "unknown")
-    return PrinterState(**found)
 
 
 def _time(value: str | None) -> datetime | None:

@@ -9,7 +9,7 @@ printers, or ``printstation --help``, loads no hardware code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from printstation.errors import ConfigError
@@ -83,10 +83,31 @@ def status(station: Station, actor: Actor, name: str | None = None) -> list[Prin
 
     Each printer's cards-fed counter is checked against the ledger (its first reading is
     the baseline); a new difference is a ``printer.discrepancy`` audit event and a
-    warning."""
+    warning. A printer a batch of this server prints on is not opened a second time:
+    its status is the one the batch last reported."""
+    from printstation.jobs.host import printing_status
     from printstation.jobs.status import read_printers
 
-    return [PrinterState(**found) for found in read_printers(station, actor.name, name)]
+    names = [name] if name else [p.name for p in station.config.printers]
+    states = []
+    for each in names:
+        printing = printing_status(station, each)
+        if printing is not None:
+            states.append(state_of(printing))
+        else:
+            states += [PrinterState(**found) for found in read_printers(station, actor.name, each)]
+    return states
+
+
+def state_of(found: dict[str, Any]) -> PrinterState:
+    """A ``PrinterState`` from a status as the batch host keeps it (some fields may be
+    missing when the printer was only seen between cards)."""
+    known = {f.name for f in fields(PrinterState)}
+    kept = {k: v for k, v in found.items() if k in known}
+    for key in ("name", "model", "firmware", "serial"):
+        kept.setdefault(key, "")
+    kept.setdefault("state", "unknown")
+    return PrinterState(**kept)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from printstation.errors import InputError, PermissionDenied
+from printstation.jobs import status as status_module
 from printstation.operations import batch, printers
 from printstation.operations.base import Actor
 from printstation.operations.users import sign_in
@@ -131,7 +132,13 @@ def test_pause_resume_and_stop_are_audited_and_a_busy_printer_is_refused(make_st
         batch.pause(station, ani, "P1")
 
 
-def test_a_jam_cleared_and_carried_on_lets_the_batch_finish(make_station) -> None:
+def refuse_to_open(*_: object) -> None:
+    raise AssertionError("the printer was opened while its batch holds it")
+
+
+def test_a_jam_cleared_and_carried_on_lets_the_batch_finish(
+    make_station, monkeypatch: pytest.MonkeyPatch
+) -> None:
     require_service("pcscd with vsmartcard-vpcd", port_open(35963))
     station = make_station(3)
     ani = operator(station)
@@ -142,6 +149,13 @@ def test_a_jam_cleared_and_carried_on_lets_the_batch_finish(make_station) -> Non
     waiting = batch.progress(station, ani).printer("P1")
     assert waiting.waiting is not None and waiting.waiting.code == "jam"
     assert "P1" in waiting.waiting.message
+    # the printer's status while its batch holds it comes from the batch, not a second
+    # connection to the printer
+    until(events, lambda e: e["kind"] == "printer" and e["detail"]["state"] == "jammed")
+    with monkeypatch.context() as patch:
+        patch.setattr(status_module, "read_printer", refuse_to_open)
+        (seen,) = printers.status(station, ani, "P1")
+    assert seen.state == "jammed" and seen.model
     printers.simulate(station, ani, "P1", {"open_cover": True, "clear_jam": True})
     printers.simulate(station, ani, "P1", {"close_cover": True})
     carried = printers.carry_on(station, ani, "P1")
