@@ -91,9 +91,9 @@ PAUSED_BY_OPERATOR = "paused_by_operator"
 #: unresolved, released (a card prepared ahead went back to the queue), paused (code:
 #: the fault, or ``paused_by_operator``), resumed, not_cleared (woken, the printer is
 #: still not ready: code, state, message), status (the printer's whole status at the
-#: start; between cards its state, feeder, ribbon_left and bins' counters), stopped (detail: code, message, at, and the technical
-#: particulars such as "command"). The job id is None for an event about a printer
-#: rather than a job.
+#: start; between cards its state, feeder, ribbon_left and bins' counters), stopped
+#: (detail: code, message, at, and the technical particulars such as "command"). The
+#: job id is None for an event about a printer rather than a job.
 EventSink = Callable[[str, str, int | None, dict[str, Any]], None]
 
 
