@@ -49,8 +49,10 @@ def install_service(
         click.echo(f"would install {plan.unit_path} for station {plan.station} as {plan.user}:")
         for step in plan.steps:
             click.echo(f"  {step.describe()}")
-        click.echo(f"\n--- {plan.unit_path}")
-        click.echo(plan.unit, nl=False)
+        for step in plan.steps:
+            if step.kind == "write" and step.content is not None:
+                click.echo(f"\n--- {step.target}")
+                click.echo(step.content, nl=False)
         return
     click.echo(f"installed {plan.unit_path} for station {plan.station} as {plan.user}")
     for note in notes:

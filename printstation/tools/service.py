@@ -30,6 +30,8 @@ from printstation.errors import ConfigError
 
 UNIT_NAME = "printstation.service"
 UNIT_PATH = Path("/etc/systemd/system") / UNIT_NAME
+#: The udev rule that gives the service account the station's USB printers.
+UDEV_RULE_PATH = Path("/etc/udev/rules.d/70-printstation.rules")
 DEFAULT_USER = "printstation"
 #: Folders ``ProtectHome=yes`` hides; a station kept under one needs them bound back.
 HOME_FOLDERS = (Path("/home"), Path("/root"), Path("/run/user"))
@@ -41,13 +43,15 @@ PRIVATE_FILE = 0o600
 class Step:
     """One thing the install does: ``kind`` is ``useradd``, ``chown``, ``chmod``,
     ``write``, ``run`` or ``note``; ``target`` what it acts on; ``argv`` the command
-    (``useradd``, ``run``); ``mode`` (``chmod``, ``write``)."""
+    (``useradd``, ``run``); ``mode`` (``chmod``, ``write``); ``content`` (``write``)."""
 
     kind: str
     target: str
     detail: str
     argv: tuple[str, ...] = ()
     mode: int | None = None
+    #: What a ``write`` step writes.
+    content: str | None = None
 
     def describe(self) -> str:
         if self.argv:
@@ -211,12 +215,40 @@ def _key_steps(config: StationConfig) -> list[Step]:
     return steps
 
 
+def usb_rule(config: StationConfig, group: str) -> str | None:
+    """A udev rule giving ``group`` read and write on the station's USB printers (by the
+    vendor and product of each ``usb:`` address; a vendor left open, every card printer
+    vendor the profiles know), or None when the station has no USB printer."""
+    from printstation.drivers.profiles import known_vendor_ids
+    from printstation.drivers.transport import parse_usb_uri
+
+    wanted: set[tuple[int, int | None]] = set()
+    for printer in config.printers:
+        if printer.uri.startswith("usb:"):
+            address = parse_usb_uri(printer.uri)
+            vendors = [address.vendor] if address.vendor is not None else known_vendor_ids()
+            wanted |= {(vendor, address.product) for vendor in vendors}
+    if not wanted:
+        return None
+    lines = [
+        "# Written by printstation install-service: the console's service account uses",
+        "# the station's card printers on USB.",
+    ]
+    for vendor, product in sorted(wanted, key=lambda w: (w[0], w[1] or -1)):
+        match = f'ATTR{{idVendor}}=="{vendor:04x}"'
+        if product is not None:
+            match += f', ATTR{{idProduct}}=="{product:04x}"'
+        lines.append(f'SUBSYSTEM=="usb", {match}, MODE="0660", GROUP="{_word(group)}"')
+    return "\n".join(lines) + "\n"
+
+
 def plan(
     config_path: str | os.PathLike[str] | None = None,
     user: str = DEFAULT_USER,
     *,
     executable: Path | None = None,
     unit_path: Path = UNIT_PATH,
+    udev_rule_path: Path = UDEV_RULE_PATH,
     with_systemd: bool | None = None,
     account_exists: bool | None = None,
 ) -> ServicePlan:
@@ -261,7 +293,25 @@ def plan(
         if not any(_under(pki, p) for p in _writable_paths(config)):
             steps.append(Step("chown", str(pki), f"to {user}:{group}, with all it holds"))
     steps += _key_steps(config)
-    steps.append(Step("write", str(unit_path), "the console's systemd unit", mode=0o644))
+    steps.append(
+        Step("write", str(unit_path), "the console's systemd unit", mode=0o644, content=unit)
+    )
+    rule = usb_rule(config, group)
+    if rule is not None:
+        steps.append(
+            Step(
+                "write",
+                str(udev_rule_path),
+                f"lets {group} use the station's USB printers",
+                mode=0o644,
+                content=rule,
+            )
+        )
+        if running:
+            steps.append(Step("run", "udev", "", argv=("udevadm", "control", "--reload")))
+            steps.append(
+                Step("run", "udev", "", argv=("udevadm", "trigger", "--subsystem-match=usb"))
+            )
     if running:
         steps.append(Step("run", UNIT_NAME, "", argv=("systemctl", "daemon-reload")))
         steps.append(Step("run", UNIT_NAME, "", argv=("systemctl", "enable", "--now", UNIT_NAME)))
@@ -316,7 +366,7 @@ def apply(service: ServicePlan) -> list[str]:
         elif step.kind == "write":
             target = Path(step.target)
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(service.unit, encoding="utf-8")
+            target.write_text(step.content or "", encoding="utf-8")
             os.chmod(target, step.mode or 0o644)
         elif step.kind == "note":
             notes.append(step.detail)

@@ -169,7 +169,14 @@ def test_an_install_writes_the_unit_and_makes_the_keys_private(
     key.chmod(0o644)
     keys.chmod(0o755)
     unit = tmp_path / "systemd" / "printstation.service"
-    plan = service.plan(station, "root", unit_path=unit, with_systemd=False, account_exists=True)
+    plan = service.plan(
+        station,
+        "root",
+        unit_path=unit,
+        udev_rule_path=tmp_path / "udev" / "70-printstation.rules",
+        with_systemd=False,
+        account_exists=True,
+    )
     notes = service.apply(plan)
     assert unit.read_text() == plan.unit
     assert unit.stat().st_mode & 0o777 == 0o644
@@ -186,3 +193,38 @@ def test_an_install_needs_root(station: Path, monkeypatch: pytest.MonkeyPatch) -
     assert done.exit_code != 0
     assert "needs root" in done.output
     assert "--dry-run" in done.output
+
+
+def test_usb_printers_are_given_to_the_account_by_a_udev_rule(
+    station: Path, tmp_path: Path
+) -> None:
+    text = station.read_text()
+    text = text.replace('uri = "simulated:P1"', 'uri = "usb:0f49:0a00"', 1)
+    text += '\n[[printers]]\nname = "P2"\nuri = "usb:0F49:*"\nreader = "Evolis P2"\n'
+    station.write_text(text)
+    rule_path = tmp_path / "70-printstation.rules"
+    plan = service.plan(
+        station,
+        "printstation",
+        udev_rule_path=rule_path,
+        with_systemd=True,
+        account_exists=False,
+    )
+    [rule] = [s for s in plan.steps if s.kind == "write" and s.target == str(rule_path)]
+    assert rule.content is not None
+    lines = [line for line in rule.content.splitlines() if not line.startswith("#")]
+    assert lines == [
+        'SUBSYSTEM=="usb", ATTR{idVendor}=="0f49", MODE="0660", GROUP="printstation"',
+        'SUBSYSTEM=="usb", ATTR{idVendor}=="0f49", ATTR{idProduct}=="0a00", MODE="0660", '
+        'GROUP="printstation"',
+    ]
+    runs = [s.argv for s in plan.steps if s.kind == "run"]
+    assert ("udevadm", "control", "--reload") in runs
+    # The unit's ProtectClock= closes the device list: the USB printers are let back in.
+    assert "char-usb_device rw" in unit_keys(plan.unit)["Service"]["DeviceAllow"]
+
+
+def test_a_station_of_simulated_printers_needs_no_udev_rule(station: Path) -> None:
+    plan = service.plan(station, "printstation", with_systemd=True, account_exists=True)
+    assert not [s for s in plan.steps if s.target == str(service.UDEV_RULE_PATH)]
+    assert not [s for s in plan.steps if s.argv[:1] == ("udevadm",)]
