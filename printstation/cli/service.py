@@ -35,8 +35,8 @@ def install_service(
 
     Creates the system account when missing, gives it the station's folder and key
     files (keys 0600, their folders 0700), writes /etc/systemd/system/printstation.service
-    and, when systemd runs this machine, enables and starts it. Needs root unless
-    --dry-run.
+    and a udev rule for the station's USB printers and, when systemd runs this machine,
+    enables and starts it. Needs root unless --dry-run.
     """
     with reporting(as_json):
         obj: Context = ctx.ensure_object(Context)
