@@ -80,6 +80,11 @@ CALLS: dict[str, Args] = {
     "jobs.resume": a(1),
     "jobs.request_priority": a(999, "cpns"),
     "jobs.request_reprint": a(NIK, "lost"),
+    "jobs.search_jobs": a(),
+    "jobs.photo": a(999),
+    "jobs.face_preview": a(999),
+    "jobs.history": a(999),
+    "overview.dashboard": a(),
     "approvals.list_pending": a(),
     "approvals.decide": a(999, True),
     "batch.run": a(["NOPE"]),  # an unknown printer: refused before anything runs
