@@ -112,6 +112,12 @@ class RunControls:
     #: Seconds between looks at a printer that waits for a person (each look is a
     #: ``status`` event); None: OPERATOR_POLL_SECONDS.
     look_every: float | None = None
+    #: A worker waiting for a person goes on only when woken (the operator pressed
+    #: Lanjutkan) and its printer is ready, not as soon as it looks ready: the person
+    #: says they are done (their hands may still be inside; the card taken out is in
+    #: their hand). The command line's ``batch run --wait`` has no controls: it goes on
+    #: when the printer is ready.
+    confirm: bool = True
 
 
 #: Why a worker stopped when nothing went wrong (``WorkerReport.message``).
@@ -418,7 +424,9 @@ class PrinterWorker:
                     break
             seen = printer.glance()
             self._event("status", None, seen)
-            if seen["state"] == "ready" and seen["feeder"].get("state") != "empty":
+            ready = seen["state"] == "ready" and seen["feeder"].get("state") != "empty"
+            confirmed = woken or self.controls is None or not self.controls.confirm
+            if ready and confirmed:
                 self._event("resumed", None, {"message": "printer cleared"})
                 return
             if woken:
@@ -535,6 +543,7 @@ class PrinterWorker:
                 )
                 flow.step("interrupt", **exc.detail, error=exc.code)
                 self.report.unresolved += 1
+                self._event("unresolved", job.id, {**exc.detail, "message": job.last_error})
                 raise PrinterNeedsOperator(
                     job.last_error,
                     where=self.name,

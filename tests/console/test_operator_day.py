@@ -123,6 +123,8 @@ def test_a_jam_cleared_from_the_console_and_the_batch_carries_on(
     issued_before = printer_figure(page, "issued")
     # The person opens the cover, takes the card out and closes it again...
     sim(console_station, "--open-cover", "--clear-jam", "--close-cover")
+    page.wait_for_timeout(1500)  # the printer looks ready now, but waits for the person
+    assert page.locator("[data-testid=printer-P1] [data-testid=needs-person]").count() == 1
     # ...and tells the console.
     page.click("[data-testid=printer-P1] [data-testid=needs-person] button:has-text('Lanjutkan')")
     page.wait_for_function(
