@@ -252,3 +252,30 @@ def test_a_signed_out_visitor_is_sent_to_sign_in(tmp_path: Path) -> None:
     with console_client(made) as client:
         answer = client.get("/antrean")
     assert answer.status_code == 303 and answer.headers["location"].startswith("/masuk")
+
+
+def test_the_history_names_events_and_details_in_the_persons_language() -> None:
+    from printstation.console.pages.jobs import event_detail, event_text
+
+    assert event_text("job.queued", "id") == "Keadaan menjadi Menunggu"
+    assert event_text("job.unresolved", "en") == "State became Unresolved"
+    assert event_text("priority.request", "id") == "Permintaan prioritas"
+    assert event_text("enrolment.import", "en") == "Enrolment imported"
+    detail = {"reason": "age17", "deadline": "2026-12-20", "before": "queued", "note": None}
+    assert event_detail(detail, "id") == "alasan: 17 tahun; tenggat: 2026-12-20"
+    assert event_detail({"outcome": "none", "cause": None}, "id") == (
+        "hasil: tidak keluar dari feeder"
+    )
+    assert event_detail({"approve": True}, "en") == "approved: yes"
+
+
+def test_a_jobs_page_in_english(station: ConsoleStation) -> None:
+    job_id = jobs_of(station)[0][0]
+    with console_client(station, "op1") as client:
+        page = client.get(f"/antrean/{job_id}")
+        client.post("/bahasa", data={"csrf": csrf_of(page.text), "lang": "en", "back": "/"})
+        english = visible(client.get(f"/antrean/{job_id}").text)
+        listing = visible(client.get("/antrean").text)
+    assert "Print job" in english and "History" in english and "Card face" in english
+    assert "Request a priority print" in english
+    assert "print jobs" in listing and "All states" in listing

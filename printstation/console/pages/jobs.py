@@ -49,7 +49,6 @@ words.add(
         "Tampak depan kartu seperti akan dicetak": "The card's front as it would print",
         "Rincian": "Details",
         "Nomor perekaman": "Enrolment number",
-        "Stasiun": "Station",
         "Dibuat": "Created",
         "Kesalahan terakhir": "Last error",
         "Permintaan": "Requests",
@@ -86,7 +85,6 @@ words.add(
         ),
         "Pilih alasan.": "Choose a reason.",
         "Tanggal tenggat tidak sah.": "The deadline is not a valid date.",
-        "Tercetak": "Issued",
         "Disetujui": "Approved",
         "Ditolak": "Rejected",
         "Menunggu persetujuan": "Awaiting approval",
@@ -100,8 +98,6 @@ words.add(
         "hilang": "lost",
         "rusak": "damaged",
         "perubahan data": "data change",
-        "Sedang dicetak": "Printing",
-        "Belum jelas": "Fate open",
     }
 )
 
@@ -167,7 +163,6 @@ words.add(
         "Keputusan pengawas": "Supervisor's decision",
         "Keputusan sendiri ditolak": "Own decision refused",
         "Nasib kartu diselesaikan": "Card's fate settled",
-        "Dibatalkan": "Cancelled",
         "Diantrekan ulang": "Requeued",
         "Dilanjutkan": "Resumed",
         "Blangko dipakai": "Blank bound",
