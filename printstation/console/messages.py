@@ -890,6 +890,31 @@ MESSAGES: list[tuple[str, str, str | None]] = [
 
 _COMPILED = [(re.compile(p, re.DOTALL), m, a) for p, m, a in MESSAGES]
 
+#: Messages that carry another one (``cause``) before what the printer left open: the
+#: cause is told by ``MESSAGES`` and put in front (``{cause}``).
+OPEN_FATE: list[tuple[str, str, str | None]] = [
+    (
+        r"(?P<cause>.+); a blank may be in printer (?P<p>\S+): clear it, then resolve the job",
+        "{cause} Mungkin ada blangko di printer {p}.",
+        "Keluarkan blangko itu, lalu jawab pertanyaan tentang kartu yang belum jelas.",
+    ),
+    (
+        r"(?:(?P<cause>.+); )?printer (?P<p>\S+) could not move (?:card (?P<s>\S+)|the card "
+        r"\(its serial was not read\)) to the reject box \((?P<w>.*)\): it is still in the "
+        r"printer; .*, then resolve the job",
+        "{cause} Printer {p} tidak dapat memindahkan kartu {s} ke kotak tolak: kartunya "
+        "masih di dalam printer.",
+        "Keluarkan kartunya, lalu jawab pertanyaan tentang kartu yang belum jelas.",
+    ),
+    (
+        r"the chip of the card at printer (?P<p>\S+) could not be read \((?P<e>.*)\); its "
+        r"blank is in the reject box: record its serial as spoiled",
+        "Chip kartu di printer {p} tidak dapat dibaca; blangkonya ada di kotak tolak.",
+        "Catat nomor serinya sebagai rusak (jawab pertanyaan tentang kartu yang belum jelas).",
+    ),
+]
+_OPEN_FATE = [(re.compile(p, re.DOTALL), m, a) for p, m, a in OPEN_FATE]
+
 
 def _fill(template: str, values: dict[str, str]) -> str:
     converted = {k: _CONVERT[k](v) if k in _CONVERT else v for k, v in values.items()}
@@ -900,6 +925,14 @@ def translate_message(message: str) -> tuple[str, str | None] | None:
     """The Indonesian of one English message the station raises (and what to do), or
     None when it is not in ``MESSAGES``."""
     text = message.strip()
+    for pattern, template, action in _OPEN_FATE:
+        found = pattern.fullmatch(text)
+        if found:
+            values = {k: v or "" for k, v in found.groupdict().items()}
+            cause = translate_message(values["cause"]) if values.get("cause") else None
+            values["cause"] = cause[0] if cause else ""
+            said = " ".join(template.format(**values).split())
+            return said, action
     for pattern, template, action in _COMPILED:
         found = pattern.fullmatch(text)
         if found:

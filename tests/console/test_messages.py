@@ -207,6 +207,46 @@ def test_a_raised_message_is_told_in_indonesian_with_its_values(
     assert error.message in (told.detail or "")
 
 
+@pytest.mark.parametrize(
+    ("message", "said"),
+    [
+        (
+            "card jammed on printer P1 during Sis: open the cover, remove the card and press "
+            "resume; a blank may be in printer P1: clear it, then resolve the job",
+            "Kartu macet di printer P1. Mungkin ada blangko di printer P1.",
+        ),
+        (
+            "two blanks fed together on printer P1 during Sis: open the cover, take both "
+            "cards out, record them, and press resume; printer P1 could not move card "
+            "S000004 to the reject box (card jammed on printer P1 during Ser): it is still "
+            "in the printer; open the cover, remove the card and press resume, then resolve "
+            "the job",
+            "Dua blangko tertarik bersamaan di printer P1. Printer P1 tidak dapat memindahkan "
+            "kartu S000004 ke kotak tolak: kartunya masih di dalam printer.",
+        ),
+        (
+            "printer P2 could not move the card (its serial was not read) to the reject box "
+            "(cover open on printer P2): it is still in the printer; close the cover and "
+            "press resume, then resolve the job",
+            "Printer P2 tidak dapat memindahkan kartu ke kotak tolak: kartunya masih di dalam "
+            "printer.",
+        ),
+        (
+            "the chip of the card at printer P1 could not be read (no answer); its blank is "
+            "in the reject box: record its serial as spoiled",
+            "Chip kartu di printer P1 tidak dapat dibaca; blangkonya ada di kotak tolak.",
+        ),
+    ],
+)
+def test_a_card_left_open_by_the_printer_is_told_with_what_stopped_it(
+    message: str, said: str
+) -> None:
+    told = explain(errors.PrinterNeedsOperator(message, where="P1"))
+    assert told.message == said
+    assert told.action is not None and "belum jelas" in told.action
+    assert not english_left(f"{told.title} {told.message} {told.action}")
+
+
 def test_messages_raised_by_the_operations_are_told_in_indonesian(tmp_path: Path) -> None:
     from printstation.operations import jobs
     from tests.factories import station_with_people, who
