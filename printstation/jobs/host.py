@@ -7,8 +7,9 @@ first use, ``close_host(station)`` stops it); the server starts its poller
 
 Batches
     ``start(printers, actor, limit=None)`` starts, for each printer (default: every
-    configured one), ``run_batch(station, [printer], actor, wait_for_operator=True)`` in
-    a thread of its own; a printer already printing is refused (InputError naming it).
+    configured one not printing already), ``run_batch(station, [printer], actor,
+    wait_for_operator=True)`` in a thread of its own; a printer named that is already
+    printing is refused (InputError naming it).
     ``limit`` is a number of cards for each printer. Each batch holds its own lease, so
     the runner's crash safety holds as for ``printstation batch run``.
     ``pause(printer)``: the printer stops between cards (the card in it finishes; the
@@ -303,23 +304,32 @@ class BatchHost:
     # -- batches ------------------------------------------------------------------------
 
     def start(self, printers: Sequence[str], actor: str, limit: int | None = None) -> list[str]:
-        """Start a batch on each of ``printers`` (default: every one); their names.
+        """Start a batch on each of ``printers`` (default: every one not printing
+        already); their names.
 
         Refused, before any starts: an unknown printer or a station that cannot print
-        (ConfigError), a printer already printing (InputError naming it).
+        (ConfigError), a printer named that is already printing (InputError naming it).
         """
-        names = list(printers) or list(self._printers)
-        check_can_run(self.station, names)
+        names = list(dict.fromkeys(printers))
+        check_can_run(self.station, names or list(self._printers))
         if limit is not None and limit < 1:
             raise InputError(f"the number of cards must be at least 1, not {limit}")
         with self._lock:
             if self._closing.is_set():
                 raise InputError("the station's server is shutting down: no batch can start")
+            if not names:  # every printer: those not printing already
+                names = [n for n, e in self._printers.items() if not e.running]
+                if not names:
+                    raise InputError("every printer is printing already")
             busy = [n for n in names if self._printers[n].running]
-            if busy:
-                which = ", ".join(busy)
+            if len(busy) == 1:
                 raise InputError(
-                    f"printer {which} is already printing: pause or stop it first",
+                    f"printer {busy[0]} is already printing: pause or stop it first",
+                    where=f"printer {busy[0]}",
+                )
+            if busy:
+                raise InputError(
+                    f"printers {', '.join(busy)} are already printing: pause or stop them first",
                     where=f"printer {busy[0]}",
                 )
             for name in names:
@@ -329,7 +339,7 @@ class BatchHost:
                 entry.actor, entry.started_at = actor, _now()
                 entry.cards.clear()
                 entry.counts = dict.fromkeys(COUNTED, 0)
-                entry.waiting, entry.pausing = None, False
+                entry.waiting, entry.pausing, entry.last_stop = None, False, None
                 entry.thread = threading.Thread(
                     target=self._run,
                     args=(entry, actor, limit),
@@ -684,21 +694,31 @@ class BatchHost:
 
 
 def _between_cards(entry: _Printer, seen: dict[str, Any]) -> dict[str, Any]:
-    """The last full status with what a worker saw between cards (state, feeder, ribbon,
-    bins); the feeder's warning follows its new reading, the others stay as last read."""
+    """The last full status with what a worker saw (state, feeder, ribbon, bins): the
+    feeder's warning follows its new reading, a ribbon warning its new count, the
+    others stay as last read."""
     last = entry.status or {"name": entry.name}
+    if "warnings" in seen:  # a whole status
+        return {**last, **seen, "error": None}
     counters = {**(last.get("counters") or {}), **(seen.get("counters") or {})}
     feeder = seen.get("feeder") or {}
-    warnings = [w for w in last.get("warnings", []) if not w["code"].startswith("feeder_")]
-    if feeder.get("state") == "empty":
-        warnings.insert(0, {"code": "feeder_empty", "message": WARNINGS["feeder_empty"]})
-    elif feeder.get("state") == "low":
-        warnings.insert(0, {"code": "feeder_low", "message": WARNINGS["feeder_low"]})
-    n = "?" if feeder.get("cards") is None else feeder["cards"]
-    for warning in warnings[:1]:
-        if warning["code"].startswith("feeder_"):
-            warning["message"] = warning["message"].format(p=entry.name, n=n)
+    ribbon = seen.get("ribbon_left")
+    kept = [w for w in last.get("warnings", []) if not w["code"].startswith("feeder_")]
+    found: list[tuple[str, Any]] = []
+    if feeder.get("state") in ("empty", "low"):
+        found.append((f"feeder_{feeder['state']}", feeder.get("cards")))
+    warnings = [_warning(entry.name, code, n) for code, n in found]
+    for warning in kept:
+        if warning["code"] in ("ribbon_low", "ribbon_ended") and ribbon is not None:
+            code = "ribbon_ended" if ribbon <= 0 else "ribbon_low"
+            warning = _warning(entry.name, code, ribbon)
+        warnings.append(warning)
     return {**last, **seen, "counters": counters, "warnings": warnings, "error": None}
+
+
+def _warning(printer: str, code: str, n: Any) -> dict[str, str]:
+    message = WARNINGS[code].format(p=printer, n="?" if n is None else n)
+    return {"code": code, "message": message}
 
 
 _HOSTS: dict[int, BatchHost] = {}

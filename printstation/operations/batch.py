@@ -233,17 +233,17 @@ def start(
     printers: Sequence[str] = (),
     limit: int | None = None,
 ) -> Progress:
-    """Start a batch in the background on each of ``printers`` (default: every one),
-    ``limit`` cards each at most; a printer that needs a person waits for one. A
-    printer already printing is refused (InputError naming it), and then none starts."""
+    """Start a batch in the background on each of ``printers`` (default: every one not
+    printing already), ``limit`` cards each at most; a printer that needs a person waits
+    for one. A printer named that is already printing is refused (InputError naming
+    it), and then none starts."""
     from printstation.ledger import audit
 
-    names = _printer_names(station, printers)
+    _printer_names(station, printers)
     host = _host(station)
     with transaction(station) as s:
-        audit.record(s, actor.name, "batch.start", "batch", printers=names, limit=limit)
-        s.flush()
-        host.start(names, actor.name, limit)
+        started = host.start(printers, actor.name, limit)
+        audit.record(s, actor.name, "batch.start", "batch", printers=started, limit=limit)
     return _progress(host)
 
 

@@ -100,7 +100,11 @@ def test_a_batch_prints_its_cards_and_every_change_is_an_event(make_station) -> 
     # between cards (six blanks loaded)
     feeder = [e["detail"]["feeder"]["cards"] for e in seen if e["kind"] == "printer"]
     assert feeder == [6, 5, 4, 3]
-    assert row["status"]["feeder"]["cards"] == feeder[-1]
+    assert row["status"]["feeder"] == {"state": "low", "cards": 3}
+    feeder_warnings = [w for w in row["status"]["warnings"] if w["code"].startswith("feeder")]
+    assert feeder_warnings == [
+        {"code": "feeder_low", "message": "feeder low on printer P1: 3 blanks left"}
+    ]
     assert [e["seq"] for e in seen] == list(range(seen[0]["seq"], seen[0]["seq"] + len(seen)))
     assert all(e["at"] and isinstance(e["detail"], dict) for e in seen)
     assert job_states(station) == {"issued": 3}
@@ -133,10 +137,13 @@ def test_a_pause_holds_the_printer_between_cards_until_resumed(make_station) -> 
     assert kinds(seen).index("paused") < kinds(seen).index("resumed")
 
 
-def test_a_jam_waits_for_the_operator_and_the_batch_goes_on_once_cleared(make_station) -> None:
+@pytest.mark.parametrize("step", ["Sis", "Db;c"])  # feeding the blank; printing its face
+def test_a_jam_waits_for_the_operator_and_the_batch_goes_on_once_cleared(
+    make_station, step: str
+) -> None:
     require_service("pcscd with vsmartcard-vpcd", port_open(35963))
     station = make_station(3)
-    add_fault(station.config.sim_dir, "P1", "card 2, step Db;c: jam")
+    add_fault(station.config.sim_dir, "P1", f"card 2, step {step}: jam")
     host = BatchHost(station, poll=False)
     sub = host.subscribe()
     seen: list[Event] = []
@@ -174,6 +181,10 @@ def test_stop_all_ends_every_printer_after_its_card(make_station) -> None:
     host.start([], "ani")
     with pytest.raises(InputError, match="printer P1 is already printing"):
         host.start(["P1"], "ani")
+    with pytest.raises(InputError, match="printers P1, P2 are already printing"):
+        host.start(["P1", "P2"], "ani")
+    with pytest.raises(InputError, match="every printer is printing already"):
+        host.start([], "ani")
     until(sub, lambda e: e["kind"] == "issued", seen)
     assert sorted(host.stop()) == ["P1", "P2"]
     assert {r["state"] for r in host.snapshot()} <= {"stopping", "idle"}
