@@ -80,8 +80,8 @@ DEFAULT_MAX_ATTEMPTS = 3
 CARD_WAIT_SECONDS = 10.0
 OPERATOR_POLL_SECONDS = 2.0
 
-#: Seconds a paused worker sleeps between looks at its controls (a resume or a stop
-#: wakes it at once).
+#: Seconds a paused worker waits between looks at its printer (a resume or a stop wakes
+#: it at once).
 HOLD_POLL_SECONDS = 1.0
 #: The code of a pause an operator asked for (the ``paused`` event's ``code``).
 PAUSED_BY_OPERATOR = "paused_by_operator"
@@ -109,8 +109,8 @@ class RunControls:
 
     pause: threading.Event = field(default_factory=threading.Event)
     wake: threading.Event = field(default_factory=threading.Event)
-    #: Seconds between looks at a printer that waits for a person (each look is a
-    #: ``status`` event); None: OPERATOR_POLL_SECONDS.
+    #: Seconds between looks at a printer that waits for a person, or is paused (each
+    #: look is a ``status`` event); None: OPERATOR_POLL_SECONDS, HOLD_POLL_SECONDS.
     look_every: float | None = None
     #: A worker waiting for a person goes on only when woken (the operator pressed
     #: Lanjutkan) and its printer is ready, not as soon as it looks ready: the person
@@ -243,7 +243,7 @@ class PrinterWorker:
             while not self.stop.is_set():
                 if self._next_error is not None:
                     raise self._next_error
-                self._hold_while_paused()
+                self._hold_while_paused(printer)
                 if self.stop.is_set():
                     break
                 card, self._next = self._next or self._prepare_next(), None
@@ -359,10 +359,11 @@ class PrinterWorker:
             self._release(ready.flow)
             self._event("released", ready.flow.job.id, {"nik": ready.flow.job.nik})
 
-    def _hold_while_paused(self) -> None:
+    def _hold_while_paused(self, printer: CardPrinter) -> None:
         """While the operator pauses this printer, wait between cards (a stop still ends
-        it). The card ejected last is stored and the one prepared ahead goes back to the
-        queue first, so a long pause holds no job."""
+        it), looking at the printer now and then (``status`` events). The card ejected
+        last is stored and the one prepared ahead goes back to the queue first, so a
+        long pause holds no job."""
         controls = self.controls
         if controls is None or not controls.pause.is_set() or self.stop.is_set():
             return
@@ -376,8 +377,10 @@ class PrinterWorker:
                 "message": f"printer {self.name} paused by the operator: resume it to go on",
             },
         )
+        every = controls.look_every or HOLD_POLL_SECONDS
         while controls.pause.is_set() and not self.stop.is_set():
-            controls.wake.wait(HOLD_POLL_SECONDS)
+            if not controls.wake.wait(every):
+                self._report_status(printer)
             controls.wake.clear()
         if not self.stop.is_set():
             self._event(

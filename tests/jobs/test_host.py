@@ -128,6 +128,11 @@ def test_a_pause_holds_the_printer_between_cards_until_resumed(make_station) -> 
     # paused, the printer holds no job: the card prepared ahead went back to the queue
     assert paused["current"] is None and paused["next"] is None
     assert job_states(station) == {"issued": issued, "queued": 4 - issued}
+    # paused, the printer is still watched: the dashboard sees its cover opened
+    set_cover(station.config.sim_dir, "P1", open_=True)
+    until(sub, lambda e: e["kind"] == "printer" and e["detail"]["state"] == "cover_open", seen)
+    set_cover(station.config.sim_dir, "P1", open_=False)
+    until(sub, lambda e: e["kind"] == "printer" and e["detail"]["state"] == "ready", seen)
     assert host.snapshot()[0]["issued"] == issued
     host.resume("P1")
     until(sub, lambda e: e["kind"] == "resumed", seen)
