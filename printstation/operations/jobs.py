@@ -548,6 +548,10 @@ def request_reprint(
         )
 
 
+#: A search by name counts at most this many matches (newest first).
+NAME_MATCHES_COUNTED = 1000
+
+
 @dataclass(frozen=True)
 class JobPage:
     """One page of a job search, newest first: ``total`` jobs match in all."""
@@ -556,6 +560,9 @@ class JobPage:
     total: int
     page: int
     per_page: int
+    #: A search by name stops counting at NAME_MATCHES_COUNTED: ``total`` is then that
+    #: many and more match (a person narrows the search rather than page through them).
+    more: bool = False
 
     @property
     def pages(self) -> int:
@@ -626,9 +633,14 @@ def search_jobs(
     with transaction(station) as s:
         # The page's ids first, from the indexes alone; then only their rows are read.
         ids = select(Job.id).where(*conditions).order_by(Job.id.desc())
+        more = False
         if by_name:
-            # One pass over the matches gives both the count and the page.
-            matched = s.connection().execute(ids).scalars().all()  # Core: no ORM rows
+            # One pass over the matches gives both the count and the page; a name that
+            # many share is counted up to NAME_MATCHES_COUNTED (newest first).
+            capped = ids.limit(NAME_MATCHES_COUNTED + 1)
+            matched = s.connection().execute(capped).scalars().all()  # Core: no ORM rows
+            more = len(matched) > NAME_MATCHES_COUNTED
+            matched = matched[:NAME_MATCHES_COUNTED]
             total, wanted = len(matched), matched[start : start + per_page]
         else:
             total = int(
@@ -638,7 +650,7 @@ def search_jobs(
         query = _row_query().where(Job.id.in_(wanted)).order_by(Job.id.desc())
         found = s.execute(query).all() if wanted else []
         rows = [JobRow(**_row(station, job, name, reason)) for job, name, reason in found]
-    return JobPage(rows=rows, total=total, page=page, per_page=per_page)
+    return JobPage(rows=rows, total=total, page=page, per_page=per_page, more=more)
 
 
 def _enrolment_of(session: Session, job_id: int) -> Any:

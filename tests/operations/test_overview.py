@@ -125,6 +125,24 @@ def test_the_search_finds_a_nik_prefix_and_a_name_in_any_case(station: Station) 
     assert jobs.search_jobs(station, ani, search="maria", state="queued").total == 2
 
 
+def test_a_name_many_share_is_counted_up_to_a_limit(
+    station: Station, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jobs, "NAME_MATCHES_COUNTED", 3)
+    with station.db.transaction() as s:
+        for i in range(1, 6):
+            add_job(s, i, nik=f"53710157089000{i:02d}")
+    ani = who(station, "ani")
+    many = jobs.search_jobs(station, ani, search="maria", per_page=2)
+    assert (many.total, many.more, many.pages) == (3, True, 2)
+    assert [r.id for r in many.rows] == [5, 4]  # newest first
+    assert [
+        r.id for r in jobs.search_jobs(station, ani, search="maria", page=2, per_page=2).rows
+    ] == [3]
+    few = jobs.search_jobs(station, ani, search="5371015708900001")
+    assert (few.total, few.more) == (1, False)
+
+
 def test_the_search_refuses_an_unknown_state_and_a_bad_page(station: Station) -> None:
     ani = who(station, "ani")
     with pytest.raises(InputError, match="not a job state"):

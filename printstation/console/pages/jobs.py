@@ -39,6 +39,9 @@ words.add(
         "Tenggat": "Deadline",
         "Sisa hari": "Days left",
         "{total} pekerjaan cetak": "{total} print jobs",
+        "Lebih dari {total} pekerjaan cetak: perjelas pencarian": (
+            "More than {total} print jobs: narrow the search"
+        ),
         "Halaman {page} dari {pages}": "Page {page} of {pages}",
         "Sebelumnya": "Previous",
         "Berikutnya": "Next",
@@ -487,6 +490,7 @@ async def api_jobs(request: Request) -> Response:
     return JSONResponse(
         {
             "total": found.total,
+            "more": found.more,
             "page": found.page,
             "per_page": found.per_page,
             "pages": found.pages,
