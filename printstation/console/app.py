@@ -128,6 +128,8 @@ async def not_signed_in(request: Request, exc: Exception) -> Response:
         web.flash(
             request, "error", "Sesi Anda berakhir karena tidak ada kegiatan. Silakan masuk lagi."
         )
+    elif request.url.path != "/":
+        web.flash(request, "error", "Silakan masuk untuk melanjutkan.")
     return web.redirect(request, web.sign_in_path(request))
 
 

@@ -73,9 +73,13 @@ words.add(
         "Kartu sekarang": "Card now",
         "cetakan": "prints",
         "kartu": "cards",
-        "Tercetak batch ini": "Issued this batch",
+        "Tercetak kali ini": "Issued this run",
+        "Blangko di feeder": "Blanks in the feeder",
         "Rusak": "Spoiled",
         "Peringatan": "Warnings",
+        "Printer {printer} masih belum siap: {state}.": (
+            "Printer {printer} is still not ready: {state}."
+        ),
     }
 )
 
@@ -106,6 +110,8 @@ class PrinterView:
     #: What the printer needs from a person: (message, what to do), or None.
     needs: Any = None
     message: str | None = None
+    #: Lanjutkan was pressed but the printer is still not ready: what it shows now.
+    still: str | None = None
     running: bool = False
     paused: bool = False
 
@@ -131,10 +137,17 @@ def printer_view(progress: Any, language: str) -> PrinterView:
         for w in (status.warnings if status is not None else [])
     ]
     needs = None
+    still = None
     if progress.waiting is not None:
         needs = explain_printer(
             str(progress.waiting.code or state), name, language, fallback=progress.waiting.message
         )
+        seen = progress.waiting.state
+        if seen and seen != "ready":
+            shown = words.translate(PRINTER_STATES.get(seen, (seen, ""))[0], language)
+            still = words.translate(
+                "Printer {printer} masih belum siap: {state}.", language
+            ).format(printer=name, state=shown)
     elif tone == "bad" and run not in ("running", "pausing"):
         needs = explain_printer(state, name, language)
     message = None
@@ -170,6 +183,7 @@ def printer_view(progress: Any, language: str) -> PrinterView:
         warnings=warnings,
         needs=needs,
         message=message,
+        still=still,
         running=run in ("running", "pausing", "paused", "needs_operator", "stopping"),
         paused=run == "paused",
     )

@@ -77,6 +77,7 @@ def test_the_dashboard_follows_a_batch_without_a_reload(
     navigations: list[str] = []
     page.on("framenavigated", lambda frame: navigations.append(frame.url))
     control = page.context.new_page()
+    control.on("dialog", lambda dialog: dialog.accept())  # "Hentikan ...?" Ya
     control.goto(f"{server}/pencetakan")
     control.click("[data-testid=printer-P1] button:has-text('Mulai cetak')")
     page.wait_for_function(
@@ -112,6 +113,7 @@ def test_a_jam_cleared_from_the_console_and_the_batch_carries_on(
     page: Page, server: str, console_station: ConsoleStation, pcscd: None
 ) -> None:
     login(page, server, "op1", PINS["op1"])
+    page.on("dialog", lambda dialog: dialog.accept())
     sim(console_station, "--fault", "card next, step Db;c: jam")
     page.goto(f"{server}/pencetakan")
     page.click("[data-testid=printer-P1] button:has-text('Mulai cetak')")

@@ -34,9 +34,19 @@ words.add(
         "Apakah kartu untuk {name} ada di tempat keluaran dan tercetak baik?": (
             "Is the card for {name} in the output hopper, printed well?"
         ),
-        "Apakah kartu {serial} ada di kotak tolak?": "Is card {serial} in the reject box?",
-        "Apakah kartu ada di kotak tolak?": "Is the card in the reject box?",
-        "Apakah kartu tidak keluar dari feeder?": "Did the card not leave the feeder?",
+        "Apakah kartu {serial} ada di kotak tolak, atau sudah Anda keluarkan dari printer "
+        "karena macet atau rusak?": (
+            "Is card {serial} in the reject box, or did you take it out of the printer "
+            "because it jammed or is damaged?"
+        ),
+        "Apakah kartu ada di kotak tolak, atau sudah Anda keluarkan dari printer karena "
+        "macet atau rusak?": (
+            "Is the card in the reject box, or did you take it out of the printer because it "
+            "jammed or is damaged?"
+        ),
+        "Apakah blangko masih di feeder (tidak pernah ditarik printer)?": (
+            "Is the blank still in the feeder (never taken in by the printer)?"
+        ),
         "Nomor seri pada kartu": "Serial number on the card",
         "Apa kerusakannya?": "What is wrong with it?",
         "Kartu belum ditemukan": "The card has not been found",
@@ -67,6 +77,29 @@ words.add(
         "Blangko": "Blank",
         "Semua printer": "All printers",
         "Batas kartu (kosongkan untuk semua)": "Card limit (empty for all)",
+        "Batas kartu harus berupa angka 1 atau lebih.": (
+            "The card limit must be a number, 1 or more."
+        ),
+        "Printer {printer} mulai mencetak.": "Printer {printer} starts printing.",
+        "Printer {printer} berhenti sementara setelah kartu ini selesai.": (
+            "Printer {printer} pauses once this card is done."
+        ),
+        "Printer {printer} mencetak lagi.": "Printer {printer} prints again.",
+        "Printer {printer} berhenti setelah kartu yang sedang dicetak.": (
+            "Printer {printer} stops after the card it is printing."
+        ),
+        "Printer {printer} diperiksa lagi: pencetakan berlanjut bila printer sudah siap.": (
+            "Printer {printer} is looked at again: printing goes on once it is ready."
+        ),
+        "Printer {printer} siap.": "Printer {printer} is ready.",
+        "Printer {printer} belum siap: {state}.": "Printer {printer} is not ready: {state}.",
+        "semua": "all",
+        "Hentikan pencetakan di printer {printer}? Kartu yang sedang dicetak diselesaikan dulu.": (
+            "Stop printing on printer {printer}? The card being printed is finished first."
+        ),
+        "Hentikan pencetakan di semua printer? Kartu yang sedang dicetak diselesaikan dulu.": (
+            "Stop printing on every printer? The cards being printed are finished first."
+        ),
     }
 )
 
@@ -74,14 +107,14 @@ SPOIL_CHOICES = (
     ("print_failed", "Gagal cetak"),
     ("encoding_failed", "Gagal tulis chip"),
     ("damaged", "Rusak fisik"),
-    ("misfeed", "Salah tarik (misfeed)"),
+    ("misfeed", "Salah tarik"),
 )
 words.add(
     {
         "Gagal cetak": "Printing failed",
         "Gagal tulis chip": "Chip writing failed",
         "Rusak fisik": "Physically damaged",
-        "Salah tarik (misfeed)": "Misfeed",
+        "Salah tarik": "Misfeed",
     }
 )
 
@@ -109,8 +142,15 @@ async def start(request: Request, form: FormData) -> Response:
 
     printer = _printer_of(form)
     limit_text = str(form.get("limit") or "").strip()
-    limit = int(limit_text) if limit_text.isdigit() and int(limit_text) > 0 else None
-    await _act(request, batch.start, (printer,) if printer else (), limit=limit)
+    limit = None
+    if limit_text:
+        if not limit_text.isdigit() or int(limit_text) < 1:
+            web.flash(request, "error", "Batas kartu harus berupa angka 1 atau lebih.")
+            return web.redirect(request, _back(form))
+        limit = int(limit_text)
+    done = await _act(request, batch.start, (printer,) if printer else (), limit=limit)
+    if done is not None:
+        _said(request, "Printer {printer} mulai mencetak.", printer)
     return web.redirect(request, _back(form))
 
 
@@ -118,7 +158,9 @@ async def start(request: Request, form: FormData) -> Response:
 async def pause(request: Request, form: FormData) -> Response:
     from printstation.operations import batch
 
-    await _act(request, batch.pause, _printer_of(form))
+    printer = _printer_of(form)
+    if await _act(request, batch.pause, printer) is not None:
+        _said(request, "Printer {printer} berhenti sementara setelah kartu ini selesai.", printer)
     return web.redirect(request, _back(form))
 
 
@@ -126,7 +168,9 @@ async def pause(request: Request, form: FormData) -> Response:
 async def resume(request: Request, form: FormData) -> Response:
     from printstation.operations import batch
 
-    await _act(request, batch.resume, _printer_of(form))
+    printer = _printer_of(form)
+    if await _act(request, batch.resume, printer) is not None:
+        _said(request, "Printer {printer} mencetak lagi.", printer)
     return web.redirect(request, _back(form))
 
 
@@ -134,20 +178,44 @@ async def resume(request: Request, form: FormData) -> Response:
 async def stop(request: Request, form: FormData) -> Response:
     from printstation.operations import batch
 
-    await _act(request, batch.stop, _printer_of(form))
+    printer = _printer_of(form)
+    if await _act(request, batch.stop, printer) is not None:
+        _said(request, "Printer {printer} berhenti setelah kartu yang sedang dicetak.", printer)
     return web.redirect(request, _back(form))
 
 
 @web.action
 async def carry_on(request: Request, form: FormData) -> Response:
     """Lanjutkan: the operator cleared the printer."""
+    from printstation.console.live_view import PRINTER_STATES
     from printstation.operations import printers
 
-    result = await _act(request, printers.carry_on, _printer_of(form))
-    message = getattr(result, "message", None)
-    if message:
-        web.flash(request, "ok" if getattr(result, "ready", True) else "error", message)
+    printer = _printer_of(form)
+    result = await _act(request, printers.carry_on, printer)
+    if result is None:
+        return web.redirect(request, _back(form))
+    language = web.lang(request)
+    if result.woken:
+        text = "Printer {printer} diperiksa lagi: pencetakan berlanjut bila printer sudah siap."
+        web.flash(request, "ok", words.translate(text, language).format(printer=printer))
+    elif result.ready:
+        _said(request, "Printer {printer} siap.", printer)
+    else:
+        state = PRINTER_STATES.get(result.state or "", (result.state or "", ""))[0]
+        text = words.translate("Printer {printer} belum siap: {state}.", language)
+        web.flash(
+            request,
+            "error",
+            text.format(printer=printer, state=words.translate(state, language)),
+        )
     return web.redirect(request, _back(form))
+
+
+def _said(request: Request, text: str, printer: str | None) -> None:
+    """A confirmation for ``printer`` (or every printer)."""
+    language = web.lang(request)
+    who = printer or words.translate("semua", language)
+    web.flash(request, "ok", words.translate(text, language).format(printer=who))
 
 
 async def _act(request: Request, fn: Any, *args: Any, **kwargs: Any) -> Any:

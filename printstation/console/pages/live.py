@@ -88,10 +88,8 @@ async def _fragments(request: Request, subscription: Any, page: str) -> AsyncIte
     views = {v.name: v for v in await live_view.printers(request)}
     for view in views.values():
         yield _printer_event(request, prefix, view, controls, back)
-    board_due, board_sent, quiet = not controls, 0.0, time.monotonic()
-    if board_due:
-        yield await _board_event(request)
-        board_due, board_sent = False, time.monotonic()
+    yield await _board_event(request, controls)
+    board_due, board_sent, quiet = False, time.monotonic(), time.monotonic()
     while not subscription.closed:
         got = await subscription.next_events(BOARD_SECONDS if board_due else 1.0)
         changed = {e["printer"] for e in got if e["printer"] != "-"}
@@ -101,10 +99,10 @@ async def _fragments(request: Request, subscription: Any, page: str) -> AsyncIte
                 if fresh[name] != views.get(name):
                     yield _printer_event(request, prefix, fresh[name], controls, back)
             views = fresh
-        if not controls and any(e["kind"] in BOARD_KINDS for e in got):
+        if any(e["kind"] in BOARD_KINDS for e in got):
             board_due = True
         if board_due and time.monotonic() - board_sent >= BOARD_SECONDS:
-            yield await _board_event(request)
+            yield await _board_event(request, controls)
             board_due, board_sent = False, time.monotonic()
         if got:
             quiet = time.monotonic()
@@ -122,10 +120,16 @@ def _printer_event(
     return sse(f"{prefix}-{view.name}", html)
 
 
-async def _board_event(request: Request) -> str:
+async def _board_event(request: Request, controls: bool) -> str:
+    """The board for the dashboard (``board``), or the batch page's parts of it
+    (``waiting``, ``openfates``)."""
     from printstation.console.pages.dashboard import REASONS, queue_rows
 
     board = await live_view.board(request)
+    if controls:
+        return sse("waiting", web.render_text(request, "_waiting.html", board=board)) + sse(
+            "openfates", web.render_text(request, "_open_fates.html", board=board)
+        )
     html = web.render_text(
         request,
         "_board.html",
