@@ -16,8 +16,9 @@ Batches
     card prepared ahead goes back to the queue). ``resume(printer)``: it goes on.
     ``stop(printer)`` / ``stop()`` (all): graceful, after the card in the printer.
     ``wake(printer)``: a printer waiting for a person is looked at again at once (the
-    Lanjutkan button); True if a batch was waiting on it. ``close(timeout)``: stop all,
-    wait for the threads (a server's shutdown).
+    Lanjutkan button), and the batch goes on if it is ready (a waiting batch goes on
+    only when woken: the person says they are done); True if a batch prints on it.
+    ``close(timeout)``: stop all, wait for the threads (a server's shutdown).
     ``recover(actor)``: take back the jobs a crashed server left (the same recovery as a
     batch's start and job listings), so they show as unresolved at once; returns their
     ids.

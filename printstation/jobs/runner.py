@@ -18,7 +18,8 @@ a person pauses its worker with a message saying what to do.
 A worker may be given ``RunControls`` (the console's buttons): ``pause`` holds it
 between cards (the card in the printer finishes first, the card prepared ahead goes
 back to the queue), and ``wake`` makes a worker waiting for a person look at its
-printer at once (the operator says it is cleared) instead of at its next poll. After
+printer at once (the operator says it is cleared); with ``confirm`` (the default) it
+goes on only then, once the printer is ready, not as soon as it looks ready. After
 each card it reports the printer's state, feeder, ribbon and bins (``status``), read
 in a few queries while the printer is between cards.
 
@@ -403,9 +404,11 @@ class PrinterWorker:
     def _wait_until_cleared(self, printer: CardPrinter, exc: PrinterNeedsOperator) -> None:
         """Pause this printer until the operator has cleared it, then carry on.
 
-        The printer is looked at every OPERATOR_POLL_SECONDS, and at once when the
-        controls' ``wake`` is set (the operator says it is cleared): if it is still not
-        ready, a ``not_cleared`` event says so with its state, and the wait goes on.
+        The printer is looked at every OPERATOR_POLL_SECONDS (the controls'
+        ``look_every``), and at once when their ``wake`` is set (the operator says it is
+        cleared): if it is still not ready, a ``not_cleared`` event says so with its
+        state, and the wait goes on. With controls that ``confirm``, a ready printer is
+        gone on with only when woken.
         """
         self._event("paused", None, {**exc.detail, "code": exc.code, "message": exc.message})
         wake = self.controls.wake if self.controls is not None else None
