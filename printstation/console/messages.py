@@ -916,9 +916,27 @@ OPEN_FATE: list[tuple[str, str, str | None]] = [
 _OPEN_FATE = [(re.compile(p, re.DOTALL), m, a) for p, m, a in OPEN_FATE]
 
 
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def _dates(text: str) -> str:
+    """ISO dates (2026-12-07) as the office writes them (7 Desember 2026)."""
+    from datetime import date
+
+    from printstation.reports.indonesian import long_date
+
+    def written(found: re.Match[str]) -> str:
+        try:
+            return long_date(date(*(int(part) for part in found.groups())))
+        except ValueError:
+            return found.group(0)
+
+    return _ISO_DATE.sub(written, text)
+
+
 def _fill(template: str, values: dict[str, str]) -> str:
     converted = {k: _CONVERT[k](v) if k in _CONVERT else v for k, v in values.items()}
-    return template.format(**converted)
+    return _dates(template.format(**converted))
 
 
 def translate_message(message: str) -> tuple[str, str | None] | None:

@@ -194,7 +194,7 @@ def test_a_past_deadline_and_a_bad_reason_are_explained(station: ConsoleStation)
         past = client.get(f"/antrean/{job_id}")
         client.post(f"/antrean/{job_id}/prioritas", data={"csrf": token, "reason": "vip"})
         bad = client.get(f"/antrean/{job_id}")
-    assert "Tenggat 2001-01-01 sudah lewat" in past.text
+    assert "Tenggat 1 Januari 2001 sudah lewat" in past.text
     assert "Pilih alasan." in bad.text
 
 

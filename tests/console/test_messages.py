@@ -150,7 +150,7 @@ def test_an_error_of_every_code_is_told_in_indonesian_with_the_english_in_the_de
                 "the deadline 2026-11-01 has already passed (today is 2026-12-03): give "
                 "the date by which the card is needed"
             ),
-            "Tenggat 2026-11-01 sudah lewat (hari ini 2026-12-03).",
+            "Tenggat 1 November 2026 sudah lewat (hari ini 3 Desember 2026).",
             None,
         ),
         (

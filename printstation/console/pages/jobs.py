@@ -270,6 +270,12 @@ words.add(
 )
 
 
+#: The notes the station itself writes, in Indonesian.
+NOTE_WORDS = {
+    "settled by the operator": "diselesaikan oleh operator",
+}
+
+
 def blank_word(value: str | None, lang: str) -> str:
     if not value:
         return ""
@@ -284,6 +290,8 @@ def event_detail(detail: dict[str, Any], lang: str) -> str:
         if value in (None, "", [], {}):
             continue
         text = str(value)
+        if key == "note" and lang != "en":
+            text = NOTE_WORDS.get(text, text)
         if key == "reason":
             text = words.translate(REASON_WORDS.get(text, text), lang)
         elif key == "approve":
@@ -334,9 +342,13 @@ async def _job_context(request: Request, job_id: int) -> dict[str, Any]:
     lang = web.lang(request)
     job = await web.call(request, jobs.show_job, job_id)
     history = await web.call(request, jobs.history, job_id)
+    from printstation.console.messages import translate_message
+
+    said = translate_message(job.last_error) if job.last_error and lang != "en" else None
     return {
         "title": "Antrean cetak",
         "job": job,
+        "last_error": said[0] if said else (job.last_error if lang == "en" else None),
         "history": [
             {
                 "at": e.at,
