@@ -68,7 +68,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "pki": ("pki", "Certificates of the station's document signer and its country CA."),
     "printer": ("printer", "The station's card printers."),
-    "serve": ("serve", "Serve the station's console in a browser (Indonesian; English)."),
+    "serve": (
+        "serve",
+        "Serve the station's console in a browser (Indonesian; English selectable).",
+    ),
     "stock": (
         "stock",
         "Blank cards: receive, load, show, spoil, lost, write-offs; reserve, low-stock level.",
