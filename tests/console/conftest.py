@@ -228,9 +228,13 @@ def server(served: Served) -> str:
     return served.url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Debian's chromium under Playwright (its own fresh profile: launch() makes one)."""
+    """Debian's chromium under Playwright (its own fresh profile: launch() makes one).
+
+    One per test module, not per session: Playwright's sync API keeps an event loop
+    running in the main thread while it is started, and a later test's ``asyncio.run``
+    would fail under it."""
     require_service("chromium (Debian's, /usr/bin/chromium)", CHROMIUM.exists())
     require_service("the playwright package", importlib.util.find_spec("playwright") is not None)
     from playwright.sync_api import sync_playwright
