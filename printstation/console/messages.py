@@ -354,7 +354,7 @@ ACTION_WORDS = {
     "station.check": "memeriksa stasiun",
     "user.pin": "mengganti PIN sendiri",
     "enrol.import": "mengimpor data rekaman",
-    "stock.receive": "menerima lot blangko",
+    "stock.receive": "menerima kiriman blangko",
     "stock.load": "memuat blangko ke printer",
     "writeoff.request": "meminta penghapusan blangko rusak",
     "batch.run": "menjalankan pencetakan",
@@ -637,12 +637,12 @@ MESSAGES: list[tuple[str, str, str | None]] = [
     # stock
     (
         r"a lot holds 1 to (?P<m>[\d,]+) blanks, not (?P<n>-?[\d,]+)",
-        "Satu lot berisi 1 sampai {m} blangko, bukan {n}.",
+        "Satu kiriman berisi 1 sampai {m} blangko, bukan {n}.",
         None,
     ),
     (
         r"give the allocation letter's reference of the lot",
-        "Isikan nomor surat alokasi lot ini.",
+        "Isikan nomor surat alokasi kiriman ini.",
         None,
     ),
     (
@@ -655,7 +655,7 @@ MESSAGES: list[tuple[str, str, str | None]] = [
         r"only (?P<n>\d+) blanks are on hand and not loaded: (?P<w>\d+) cannot go into "
         r"printer (?P<p>\S+)",
         "Sisa blangko yang belum dimuat hanya {n}: {w} blangko tidak dapat dimuat ke printer {p}.",
-        "Terima lot blangko baru, atau muat lebih sedikit.",
+        "Terima kiriman blangko baru, atau muat lebih sedikit.",
     ),
     (
         r"loading (?P<n>\d+) blanks would leave (?P<l>\d+) on hand, below the priority "
@@ -671,7 +671,7 @@ MESSAGES: list[tuple[str, str, str | None]] = [
     ),
     (
         r"blank (?P<s>\S+) was already received: a lot cannot be received twice",
-        "Blangko {s} sudah pernah diterima: satu lot tidak dapat diterima dua kali.",
+        "Blangko {s} sudah pernah diterima: satu kiriman tidak dapat diterima dua kali.",
         "Periksa nomor seri pertama dan jumlahnya.",
     ),
     (
@@ -935,8 +935,18 @@ def _dates(text: str) -> str:
 
 
 def _fill(template: str, values: dict[str, str]) -> str:
-    converted = {k: _CONVERT[k](v) if k in _CONVERT else v for k, v in values.items()}
+    converted = {k: _CONVERT[k](v) if k in _CONVERT else _digits(v) for k, v in values.items()}
     return _dates(template.format(**converted))
+
+
+def _digits(value: str) -> str:
+    """``1,000,000`` as Indonesian writes it: ``1.000.000``."""
+    if value and _GROUPED.fullmatch(value):
+        return value.replace(",", ".")
+    return value
+
+
+_GROUPED = re.compile(r"-?\d{1,3}(?:,\d{3})+")
 
 
 def translate_message(message: str) -> tuple[str, str | None] | None:

@@ -46,6 +46,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--lang=id",  # the browser's own words (a file field's button) as an office PC has them
 ]
 VIEWPORT = {"width": 1366, "height": 768}
 ROOT = Path(__file__).resolve().parents[2]

@@ -20,9 +20,12 @@ from starlette.routing import Route
 
 from printstation.console import web, words
 
+#: What receiving a lot says.
+RECEIVED = "Kiriman ke-{lot} diterima: {first} sampai {last} ({count} blangko), surat {reference}."
+
 words.add(
     {
-        "Persamaan buku blangko": "The blank ledger's equation",
+        "Neraca blangko": "The blank ledger's equation",
         "Diterima": "Received",
         "Diterbitkan": "Issued",
         "Rusak": "Spoiled",
@@ -36,13 +39,13 @@ words.add(
         "Di printer {printer}": "In printer {printer}",
         "Cadangan prioritas": "Priority reserve",
         "Batas minimum": "Low-stock level",
-        "Terima lot blangko": "Receive a lot of blanks",
+        "Terima kiriman blangko": "Receive a lot of blanks",
         "Nomor seri pertama": "First serial",
         "Jumlah blangko": "Number of blanks",
         "Nomor surat alokasi": "Allocation letter reference",
         "Terima": "Receive",
         "Muat ke printer": "Load into printer",
-        "Jumlah (blangko dengan nomor seri terkecil di gudang)": (
+        "Jumlah blangko (diambil dari nomor seri terkecil di gudang)": (
             "Count (the lowest serials on the shelf)"
         ),
         "Mulai dari nomor seri (boleh dikosongkan)": "From serial (may be left empty)",
@@ -50,9 +53,7 @@ words.add(
         "Muat": "Load",
         "Printer": "Printer",
         "Peringatan": "Warnings",
-        "Lot {lot} diterima: {first} sampai {last} ({count} blangko), surat {reference}.": (
-            "Lot {lot} received: {first} to {last} ({count} blanks), letter {reference}."
-        ),
+        RECEIVED: ("Lot {lot} received: {first} to {last} ({count} blanks), letter {reference}."),
         "{count} blangko dimuat ke printer {printer}: {first} sampai {last}.": (
             "{count} blanks loaded into printer {printer}: {first} to {last}."
         ),
@@ -241,7 +242,7 @@ async def receive_lot(request: Request, form: FormData) -> Response:
         assert count is not None
         lot = await web.call(request, receive, values["first"], count, values["reference"])
         text = words.translate(
-            "Lot {lot} diterima: {first} sampai {last} ({count} blangko), surat {reference}.",
+            RECEIVED,
             lang,
         ).format(
             lot=lot.lot,
