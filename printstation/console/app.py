@@ -12,9 +12,11 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
+import pkgutil
 import threading
 from collections.abc import AsyncIterator
 from http.cookies import SimpleCookie
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -31,8 +33,15 @@ from printstation.console.sessions import COOKIE, SessionStore
 
 log = logging.getLogger(__name__)
 
-#: The page modules of ``printstation.console.pages``, each with its ``routes``.
-PAGES = ("auth", "dashboard", "batch", "live", "jobs", "supervise", "imports", "stock")
+#: The page modules of ``printstation.console.pages``, each with its ``routes``: every
+#: module of that package, found when the app is made (a new page is a new module).
+PAGES = tuple(
+    sorted(
+        info.name
+        for info in pkgutil.iter_modules([str(Path(__file__).with_name("pages"))])
+        if not info.name.startswith("_")
+    )
+)
 
 #: Seconds the server waits for its batches to stop (each after its card) when it stops.
 STOP_SECONDS = 60.0
@@ -102,12 +111,7 @@ def _cookie(scope: Scope, name: str) -> str | None:
 def collect_routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = []
     for name in PAGES:
-        try:
-            module = importlib.import_module(f"printstation.console.pages.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"printstation.console.pages.{name}":
-                raise
-            continue  # a page module not (yet) in this installation
+        module = importlib.import_module(f"printstation.console.pages.{name}")
         routes.extend(module.routes)
     check_posts(routes)
     return routes

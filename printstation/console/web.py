@@ -39,7 +39,8 @@ if TYPE_CHECKING:
 R = TypeVar("R")
 Handler = Callable[[Request], Awaitable[Response]]
 
-#: The navigation: (path, Indonesian label, roles that see it).
+#: The navigation: (path, Indonesian label, roles that see it), in this order; a page
+#: module adds its own entry with ``nav``.
 NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("/", "Beranda", ("operator", "supervisor", "auditor")),
     ("/antrean", "Antrean", ("operator", "supervisor", "auditor")),
@@ -47,6 +48,12 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("/stok", "Stok blangko", ("operator", "supervisor", "auditor")),
     ("/pencetakan", "Pencetakan", ("operator", "supervisor", "auditor")),
 ]
+
+
+def nav(path: str, label: str, roles: tuple[str, ...]) -> None:
+    """A page module's entry in the navigation (after those before it), once."""
+    if all(entry[0] != path for entry in NAV):
+        NAV.append((path, label, roles))
 
 
 @dataclass

@@ -26,10 +26,7 @@ def template_words() -> set[str]:
 
 def load_pages() -> None:
     for name in console_app.PAGES:
-        try:
-            importlib.import_module(f"printstation.console.pages.{name}")
-        except ModuleNotFoundError:
-            continue
+        importlib.import_module(f"printstation.console.pages.{name}")
     importlib.import_module("printstation.console.live_view")
 
 
