@@ -49,7 +49,11 @@ async def events(request: Request) -> Response:
     page = request.query_params.get("page")
     subscription = await web.call(request, batch.watch)
     closing = web.console(request).closing
-    stream = _fragments(request, subscription, page) if page in PAGES else _json(subscription)
+    stream = (
+        _fragments(request, subscription, page, closing)
+        if page in PAGES
+        else _json(subscription, closing)
+    )
 
     async def guarded() -> AsyncIterator[str]:
         try:
@@ -67,10 +71,10 @@ async def events(request: Request) -> Response:
     )
 
 
-async def _json(subscription: Any) -> AsyncIterator[str]:
+async def _json(subscription: Any, closing: Any) -> AsyncIterator[str]:
     yield "retry: 2000\n\n"
     quiet = time.monotonic()
-    while not subscription.closed:
+    while not subscription.closed and not closing.is_set():
         got = await subscription.next_events(0.5)
         for event in got:
             yield sse("station", json.dumps(event, ensure_ascii=False), event["seq"])
@@ -81,7 +85,9 @@ async def _json(subscription: Any) -> AsyncIterator[str]:
             yield ": keepalive\n\n"
 
 
-async def _fragments(request: Request, subscription: Any, page: str) -> AsyncIterator[str]:
+async def _fragments(
+    request: Request, subscription: Any, page: str, closing: Any
+) -> AsyncIterator[str]:
     controls = page == "pencetakan"
     prefix, back = ("control", "/pencetakan") if controls else ("printer", "/")
     yield "retry: 2000\n\n"
@@ -90,7 +96,7 @@ async def _fragments(request: Request, subscription: Any, page: str) -> AsyncIte
         yield _printer_event(request, prefix, view, controls, back)
     yield await _board_event(request, controls)
     board_due, board_sent, quiet = False, time.monotonic(), time.monotonic()
-    while not subscription.closed:
+    while not subscription.closed and not closing.is_set():
         got = await subscription.next_events(BOARD_SECONDS if board_due else 1.0)
         changed = {e["printer"] for e in got if e["printer"] != "-"}
         if changed:
