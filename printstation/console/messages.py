@@ -462,6 +462,13 @@ MESSAGES: list[tuple[str, str, str | None]] = [
         "Pengawas lain harus memutuskannya.",
     ),
     (
+        r"(?P<u>\S+) cannot decide write-off request (?P<r>\d+) \(blank (?P<s>\S+)\): it was "
+        r"asked for by (?P<v>\S+), the same person.*",
+        "Permintaan penghapusan {r} (blangko {s}) diajukan oleh {v}, orang yang sama dengan "
+        "{u} (atau tidak dapat dibedakan: akun tanpa NIP).",
+        "Pengawas lain harus memutuskannya.",
+    ),
+    (
         r"(?P<u>\S+) is the last active supervisor.*",
         "{u} adalah satu-satunya pengawas yang aktif.",
         "Tambahkan pengawas lain sebelum menonaktifkan akun ini.",
