@@ -231,3 +231,48 @@ def test_a_post_without_the_csrf_token_is_refused(station: ConsoleStation) -> No
         )
     assert answer.status_code == 403 and wrong.status_code == 403
     assert request_id in [r.id for r in run(station, "spv1", approvals.list_pending)]
+
+
+def issue_last_job(made: ConsoleStation) -> tuple[str, str]:
+    """Mark the last job issued on a blank of P1 with its card valid: (NIK, serial)."""
+    from sqlalchemy import select
+
+    from printstation.storage.models import Blank, IssuedCard, Job
+
+    opened = Station.open(str(made.config))
+    try:
+        with opened.db.transaction() as s:
+            last = s.execute(select(Job).order_by(Job.id.desc()).limit(1)).scalar_one()
+            blank = (
+                s.execute(select(Blank).where(Blank.state == "loaded").order_by(Blank.serial))
+                .scalars()
+                .first()
+            )
+            assert blank is not None
+            last.state, last.serial, last.printer = "issued", blank.serial, "P1"
+            blank.state, blank.job_id, blank.printer = "issued", last.id, "P1"
+            s.add(
+                IssuedCard(
+                    serial=blank.serial,
+                    nik=last.nik,
+                    enrolment_id=last.enrolment_id,
+                    job_id=last.id,
+                    printer="P1",
+                )
+            )
+            return last.nik, blank.serial
+    finally:
+        opened.close()
+
+
+def test_a_reprint_shows_the_card_it_replaces_and_is_approved(tmp_path: Path) -> None:
+    made = make_console_station(tmp_path / "station")
+    nik, serial = issue_last_job(made)
+    asked = run(made, "op1", jobs.request_reprint, nik, "lost", "hilang di pasar")
+    with console_client(made, "spv1") as client:
+        page = client.get("/persetujuan")
+        row = page.text.split(f'data-testid="request-{asked.request}"')[1].split("</tr>")[0]
+        done = post(client, f"/persetujuan/{asked.request}", {"decision": "approve"})
+    assert "cetak ulang" in row and "hilang" in row and serial in row and nik in row
+    assert done.status_code == 303
+    assert run(made, "aud1", jobs.show_job, asked.job).state == "queued"
