@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from zoneinfo import ZoneInfo
 
 from printstation.errors import InputError, PrintStationError
 from printstation.operations.base import Actor, operation, transaction
@@ -43,6 +44,17 @@ class Report(Generic[T]):
 
 
 @dataclass(frozen=True)
+class LogEntry:
+    id: int
+    #: In the office's zone, ISO 8601 with the offset.
+    at: str
+    actor: str
+    action: str
+    subject: str
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class ChainCheck:
     """What ``audit verify`` found: the chain against its checkpoints, and the ledger
     replayed from the log against the tables."""
@@ -60,6 +72,8 @@ class ChainCheck:
     macs_checked: int = 0
     #: What could not be checked here (no key, no certificate), not a sign of tampering.
     warnings: list[str] = field(default_factory=list)
+    #: The events the problems name, as the table holds them now (a deleted one is absent).
+    named: list[LogEntry] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -72,17 +86,6 @@ class CheckpointTaken:
     at: str
     #: The files written for an auditor: checkpoints and the signer's certificate.
     files: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class LogEntry:
-    id: int
-    #: In the office's zone, ISO 8601 with the offset.
-    at: str
-    actor: str
-    action: str
-    subject: str
-    detail: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -364,7 +367,12 @@ def verify_chain(station: Station, actor: Actor) -> ChainCheck:
     with transaction(station) as s:
         key = station.audit_key(s)
         return _verify(
-            s, key, read_file(station.checkpoints_path), certificate, {station.config.name}
+            s,
+            key,
+            read_file(station.checkpoints_path),
+            certificate,
+            {station.config.name},
+            tz=station.timezone,
         )
 
 
@@ -414,6 +422,8 @@ def _verify(
     trusted: list[Checkpoint],
     certificate: x509.Certificate | None,
     own: set[str],
+    *,
+    tz: ZoneInfo | None = None,
 ) -> ChainCheck:
     from printstation.ledger.audit import ChainProblem, check_chain
     from printstation.ledger.checkpoints import genuine, in_table
@@ -482,6 +492,33 @@ def _verify(
         checkpoints=len(marks),
         macs_checked=summary.macs_checked,
         warnings=warnings,
+        named=_named(s, problems, tz or ZoneInfo("UTC")),
+    )
+
+
+def _named(s: Session, problems: list[ChainProblem], tz: ZoneInfo) -> list[LogEntry]:
+    """The events ``problems`` name, as they are in the table now, by id."""
+    from sqlalchemy import select
+
+    from printstation.storage.models import AuditEvent
+
+    ids = sorted({p.event_id for p in problems if p.event_id > 0})[:100]
+    if not ids:
+        return []
+    found = s.execute(select(AuditEvent).where(AuditEvent.id.in_(ids)).order_by(AuditEvent.id))
+    return [_entry(e, tz) for e in found.scalars()]
+
+
+def _entry(e: Any, tz: ZoneInfo) -> LogEntry:
+    from printstation.reports.indonesian import as_local
+
+    return LogEntry(
+        id=e.id,
+        at=as_local(e.at, tz).isoformat(timespec="seconds"),
+        actor=e.actor,
+        action=e.action,
+        subject=e.subject,
+        detail=dict(e.detail or {}),
     )
 
 
@@ -491,6 +528,7 @@ def log(
     actor: Actor,
     limit: int = 20,
     *,
+    offset: int = 0,
     by: str | None = None,
     action: str | None = None,
     subject: str | None = None,
@@ -502,17 +540,20 @@ def log(
     """The latest audit events, newest first, that match every filter given.
 
     ``by``: who acted; ``action``: one action (``stock.load``) or a family (``stock``);
+    ``offset``: how many of the newest matching events to skip (a page further on);
     ``subject``: the exact subject; ``job``: the events of one print job; ``serial``: the
     events that name one blank; ``date_from``/``date_to``: office days, inclusive.
     """
     from sqlalchemy import String, cast, or_, select
 
-    from printstation.reports.indonesian import as_local, zone_name
+    from printstation.reports.indonesian import zone_name
     from printstation.reports.period import local_midnight, naive_utc
     from printstation.storage.models import AuditEvent
 
     if limit < 1:
         raise InputError(f"show at least one event, not {limit}")
+    if offset < 0:
+        raise InputError(f"the events to skip cannot be negative ({offset})")
     if date_from and date_to and date_from > date_to:
         raise InputError(f"the period starts {date_from} after it ends {date_to}: swap them")
     tz = station.timezone
@@ -546,17 +587,8 @@ def log(
         after = date.fromordinal(date_to.toordinal() + 1)
         query = query.where(AuditEvent.at < naive_utc(local_midnight(after, tz)))
     with transaction(station) as s:
-        events = [
-            LogEntry(
-                id=e.id,
-                at=as_local(e.at, tz).isoformat(timespec="seconds"),
-                actor=e.actor,
-                action=e.action,
-                subject=e.subject,
-                detail=dict(e.detail or {}),
-            )
-            for e in s.execute(query.order_by(AuditEvent.id.desc()).limit(limit)).scalars()
-        ]
+        ordered = query.order_by(AuditEvent.id.desc()).limit(limit).offset(offset)
+        events = [_entry(e, tz) for e in s.execute(ordered).scalars()]
     return AuditLog(events=events, timezone=tz.key, zone=zone_name(tz))
 
 

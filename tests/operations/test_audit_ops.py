@@ -147,6 +147,24 @@ def test_verify_chain(station: Station) -> None:
         s.execute(update(AuditEvent).where(AuditEvent.id == 7).values(subject="S999999"))
     broken = ops.verify_chain(station, citra(station))
     assert not broken.valid and [p.event_id for p in broken.problems] == [7]
+    # the broken event named as the table holds it now, in the office's time
+    assert [(e.id, e.subject) for e in broken.named] == [(7, "S999999")]
+    assert broken.named[0].at.endswith("+08:00") and broken.named[0].action
+
+
+def test_log_pages_with_an_offset(station: Station) -> None:
+    auditor = citra(station)
+    every = [e.id for e in ops.log(station, auditor, 100).events]
+    first = [e.id for e in ops.log(station, auditor, 5).events]
+    second = [e.id for e in ops.log(station, auditor, 5, offset=5).events]
+    assert first + second == every[:10]
+    spoils = [e.id for e in ops.log(station, auditor, 100, action="stock.spoil").events]
+    assert [e.id for e in ops.log(station, auditor, 2, offset=4, action="stock.spoil").events] == (
+        spoils[4:6]
+    )
+    assert ops.log(station, auditor, 5, offset=len(every)).events == []
+    with pytest.raises(InputError, match="skip cannot be negative"):
+        ops.log(station, auditor, offset=-1)
 
 
 def test_log_filters_and_office_time(station: Station) -> None:
