@@ -1,0 +1,233 @@
+"""Log audit: the audit events, newest first, filtered by person, action, job, serial and
+period (office days), a page at a time; and the chain's verification: every event's MAC
+and link, the signed checkpoints, the ledger replayed from the log, naming any event
+that was changed, removed or inserted.
+
+The list is ``audit.log`` (the command line's ``audit log``), the check
+``audit.verify_chain`` (``audit verify``; auditors and supervisors, the role table says).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from printstation.console import web, words
+from printstation.console.pages.jobs import EVENT_WORDS
+
+web.nav("/log-audit", "Log audit", ("auditor", "supervisor"))
+
+#: Events a page shows.
+PER_PAGE = 25
+FILTERS = ("by", "action", "job", "serial", "from", "to")
+
+words.add(
+    {
+        "Log audit": "Audit log",
+        "Saring": "Filter",
+        "Orang": "Person",
+        "Tindakan (mis. stock.spoil atau stock)": "Action (e.g. stock.spoil or stock)",
+        "Pekerjaan cetak": "Print job",
+        "Dari tanggal": "From",
+        "Sampai tanggal": "To",
+        "Hapus saringan": "Clear the filter",
+        "Subjek": "Subject",
+        "Tidak ada kejadian yang cocok.": "No event matches.",
+        "Halaman {page}": "Page {page}",
+        "Verifikasi rantai": "Verify the chain",
+        "Hasil verifikasi": "The verification's result",
+        "Rantai audit utuh": "The audit chain is intact",
+        "Rantai audit rusak": "The audit chain is broken",
+        "{events} kejadian, {macs} MAC dan {checkpoints} titik periksa cocok; buku blangko "
+        "sesuai dengan log audit.": (
+            "{events} events, {macs} MACs and {checkpoints} checkpoints agree; the blank "
+            "ledger replays to its tables."
+        ),
+        "{count} masalah dalam {events} kejadian.": "{count} problem(s) in {events} events.",
+        "Kejadian {id}": "Event {id}",
+        "Kejadian {id} sudah tidak ada di tabel.": "Event {id} is no longer in the table.",
+        "Masalah": "Problem",
+        "Buku blangko berbeda dari log audit: {count} selisih.": (
+            "The blank ledger differs from its audit log: {count} difference(s)."
+        ),
+        "Catatan": "Notes",
+        "Kembali ke log audit": "Back to the audit log",
+        "Nomor pekerjaan harus berupa angka.": "The job number must be a number.",
+        "Tanggal tidak sah: pakai bentuk tahun-bulan-tanggal.": (
+            "Not a valid date: use year-month-day."
+        ),
+        "Beri tahu pengawas dan simpan salinan basis data sebelum ada yang diubah.": (
+            "Tell the supervisor and keep a copy of the database before anything changes."
+        ),
+    }
+)
+
+#: ``verify_chain``'s problems (English, as found) in Indonesian.
+PROBLEMS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"content was changed after it was written"), "Isinya diubah setelah ditulis."),
+    (
+        re.compile(r"its MAC does not match.*"),
+        "MAC-nya tidak cocok: kejadian ini diubah, disisipkan, atau dipalsukan tanpa kunci audit.",
+    ),
+    (
+        re.compile(r"does not follow the event before it.*"),
+        "Tidak menyambung ke kejadian sebelumnya: ada kejadian yang dihapus atau disisipkan.",
+    ),
+    (
+        re.compile(r"events? (?P<a>\d+)(?: to (?P<b>\d+))? (?:is|are) missing before it.*"),
+        "Kejadian {gone} hilang sebelum kejadian ini (dihapus).",
+    ),
+    (re.compile(r"is numbered out of order"), "Nomornya tidak berurutan."),
+    (
+        re.compile(r"is not the event (?P<m>.+) saw.*"),
+        "Bukan kejadian yang dilihat {m}: rantai ditulis ulang sampai di sini.",
+    ),
+    (
+        re.compile(r"the chain's end does not match its head, which says event (?P<n>\d+).*"),
+        "Ujung rantai tidak cocok dengan kepalanya (kejadian {n}): kejadian di akhir "
+        "dihapus, atau kepalanya diubah.",
+    ),
+    (
+        re.compile(r"the chain's head row was deleted.*"),
+        "Baris kepala rantai (audit_head) dihapus.",
+    ),
+    (
+        re.compile(r"(?P<m>.+) has a bad signature.*"),
+        "Tanda tangan {m} tidak sah (dipalsukan atau diubah).",
+    ),
+    (
+        re.compile(r"(?P<m>.+) was deleted from the audit_checkpoints table"),
+        "{m} dihapus dari tabel audit_checkpoints.",
+    ),
+    (
+        re.compile(r".*events after (?P<n>\d+) were removed"),
+        "Kejadian sesudah {n} dihapus (ekor rantai dipotong).",
+    ),
+]
+
+
+def problem_text(problem: str, lang: str) -> str:
+    """A chain problem in Indonesian; in English (or one the table lacks), as found."""
+    if lang != "id":
+        return problem
+    for pattern, indonesian in PROBLEMS:
+        found = pattern.fullmatch(problem)
+        if found:
+            values = {k: v for k, v in found.groupdict().items() if v is not None}
+            if "a" in values:
+                values["gone"] = values["a"] + (f"–{values['b']}" if "b" in values else "")
+            return indonesian.format(**values)
+    return problem
+
+
+def action_word(action: str, lang: str) -> str:
+    """An event's action as the office says it, with its code."""
+    word = EVENT_WORDS.get(action)
+    return f"{words.translate(word, lang)} ({action})" if word else action
+
+
+def _moment(at: str) -> datetime:
+    return datetime.fromisoformat(at)
+
+
+class _Invalid(Exception):
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _day(text: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise _Invalid("Tanggal tidak sah: pakai bentuk tahun-bulan-tanggal.") from None
+
+
+def _number(text: str | None, default: int = 1) -> int:
+    try:
+        return max(1, int(text or default))
+    except ValueError:
+        return default
+
+
+def _render(request: Request, status: int = 200, **context: Any) -> Response:
+    lang = web.lang(request)
+    return web.render(
+        request,
+        "audit_log.html",
+        status=status,
+        title="Log audit",
+        moment=_moment,
+        action_word=lambda action: action_word(action, lang),
+        problem_text=lambda problem: problem_text(problem, lang),
+        **context,
+    )
+
+
+@web.page
+async def log_page(request: Request) -> Response:
+    from printstation.operations.audit import log
+
+    values = {k: str(request.query_params.get(k) or "").strip() for k in FILTERS}
+    page = _number(request.query_params.get("page"))
+    try:
+        job: int | None = None
+        if values["job"]:
+            if not values["job"].isdigit():
+                raise _Invalid("Nomor pekerjaan harus berupa angka.")
+            job = int(values["job"])
+        found = await web.call(
+            request,
+            log,
+            PER_PAGE + 1,
+            offset=(page - 1) * PER_PAGE,
+            by=values["by"] or None,
+            action=values["action"] or None,
+            job=job,
+            serial=values["serial"] or None,
+            date_from=_day(values["from"]),
+            date_to=_day(values["to"]),
+        )
+    except _Invalid as invalid:
+        web.flash(request, "error", invalid.text)
+        return _render(request, status=400, filters=values, events=[], page=page)
+    except web.Refused as refused:
+        if refused.status == 403:
+            raise
+        return _render(
+            request, status=refused.status, filters=values, events=[], page=page,
+            error=refused.explained,
+        )  # fmt: skip
+    query = {k: v for k, v in values.items() if v}
+    return _render(
+        request,
+        filters=values,
+        events=found.events[:PER_PAGE],
+        zone=found.zone,
+        page=page,
+        previous=urlencode({**query, "page": page - 1}) if page > 1 else None,
+        following=urlencode({**query, "page": page + 1}) if len(found.events) > PER_PAGE else None,
+    )
+
+
+@web.action
+async def verify(request: Request, form: FormData) -> Response:
+    from printstation.operations.audit import verify_chain
+
+    check = await web.call(request, verify_chain)
+    named = {e.id: e for e in check.named}
+    return _render(request, check=check, named=named, filters={}, events=None, page=1)
+
+
+routes = [
+    Route("/log-audit", log_page, methods=["GET"]),
+    Route("/log-audit/verifikasi", verify, methods=["POST"]),
+]
