@@ -857,6 +857,37 @@ MESSAGES: list[tuple[str, str, str | None]] = [
         "NIP '{nip}' tidak sah: NIP terdiri atas {n} angka.",
         None,
     ),
+    (
+        r"user name '(?P<u>[^']*)': 2 to 40 lower-case ASCII letters.*",
+        "Nama pengguna '{u}' tidak sah: 2 sampai 40 huruf kecil, angka, '.', '-' atau '_', "
+        "diawali huruf atau angka.",
+        None,
+    ),
+    (
+        r"user name '(?P<u>[^']*)' is reserved.*",
+        "Nama pengguna '{u}' sudah dipakai stasiun: pakai nama orangnya sendiri.",
+        None,
+    ),
+    (
+        r"user name '(?P<u>[^']*)' reads the same as the existing account '(?P<v>[^']*)'.*",
+        "Nama pengguna '{u}' terbaca sama dengan akun '{v}' yang sudah ada.",
+        "Pilih nama yang tidak mungkin tertukar dengannya.",
+    ),
+    (
+        r"full name '(?P<f>[^']*)': the person's name as on their NIP.*",
+        "Nama lengkap '{f}' tidak sah: tulis nama orang itu seperti pada NIP-nya, 2-120 huruf.",
+        None,
+    ),
+    (
+        r"(?P<u>\S+) is the last active supervisor.*",
+        "{u} adalah satu-satunya pengawas yang aktif.",
+        "Tambahkan pengawas lain sebelum menonaktifkan akun ini.",
+    ),
+    (
+        r"to change your own PIN give the old one.*",
+        "PIN sendiri diganti dengan menyebut PIN lama.",
+        "Pakai Ganti PIN, bukan Atur ulang PIN.",
+    ),
     # import bundles
     (
         r"not a readable zip file \((?P<e>.*)\)",

@@ -168,3 +168,24 @@ def test_a_post_without_csrf_is_refused(supervisor: TestClient) -> None:
         refused = supervisor.post(path, data={"name": "op1", "pin": "123456"})
         assert refused.status_code == 403
     assert "Akun op1 dinonaktifkan" not in supervisor.get("/pengguna").text
+
+
+def test_refusals_are_told_in_indonesian(supervisor: TestClient) -> None:
+    bad = post(
+        supervisor,
+        "/pengguna/tambah",
+        name="Bad Name",
+        full_name="Nama Orang",
+        nip="199303032017031005",
+        role="operator",
+        pin="123456",
+    )
+    assert bad.status_code == 400 and "Nama pengguna &#39;Bad Name&#39; tidak sah" in bad.text
+    assert 'value="Nama Orang"' in bad.text  # what was typed stays
+    missing = post(supervisor, "/pengguna/tambah", name="op3")
+    assert missing.status_code == 400 and "Isi nama pengguna, nama lengkap" in missing.text
+    last = post(supervisor, "/pengguna/nonaktifkan", name="spv1")
+    assert last.status_code == 403
+    assert "spv1 adalah satu-satunya pengawas yang aktif" in last.text
+    own = post(supervisor, "/pengguna/atur-pin", name="spv1", pin="123456")
+    assert own.status_code == 403 and "PIN sendiri diganti dengan menyebut PIN lama" in own.text
