@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
 from printstation.console.pages import audit_log
-from printstation.console.pages.audit_log import PROBLEMS, problem_text
+from printstation.console.pages.audit_log import PROBLEMS, ledger_text, note_text, problem_text
 from printstation.station import Station
 from printstation.storage.models import AuditEvent
 
@@ -119,6 +119,21 @@ def test_the_verification_intact_then_tampered(
     row = broken.text.split(f'data-testid="problem-{victim.id}"', 1)[1].split("</tr>", 1)[0]
     assert victim.action in row and "WITA" in row
     assert "MAC-nya tidak cocok" in row or "Isinya diubah" in row
+
+
+def test_ledger_differences_and_notes_in_indonesian() -> None:
+    from printstation.ledger.replay import LedgerProblem
+
+    lot = LedgerProblem("lot", "DEMO/1", "11 blanks", "12 blanks")
+    assert (
+        ledger_text(lot, "id")
+        == "Kiriman DEMO/1: log audit mencatat 11 blanks, tabel mencatat 12 blanks"
+    )
+    assert ledger_text(lot, "en") == str(lot)
+    note = "event MACs not checked (no --key): events after the last checkpoint are not protected"
+    assert note_text(note, "id").startswith("MAC kejadian tidak diperiksa")
+    assert note_text("3 checkpoint(s) not checked here (x)", "id").startswith("3 titik periksa")
+    assert note_text("something new", "id") == "something new"
 
 
 def test_who_may_verify(station: ConsoleStation) -> None:

@@ -43,6 +43,11 @@ words.add(
         "Halaman {page}": "Page {page}",
         "Verifikasi rantai": "Verify the chain",
         "Hasil verifikasi": "The verification's result",
+        "Memeriksa MAC dan kaitan setiap kejadian, titik periksa yang ditandatangani, dan "
+        "buku blangko terhadap log audit.": (
+            "Checks every event's MAC and link, the signed checkpoints, and the blank ledger "
+            "against the audit log."
+        ),
         "Rantai audit utuh": "The audit chain is intact",
         "Rantai audit rusak": "The audit chain is broken",
         "{events} kejadian, {macs} MAC dan {checkpoints} titik periksa cocok; buku blangko "
@@ -127,6 +132,56 @@ def problem_text(problem: str, lang: str) -> str:
     return problem
 
 
+#: A ledger difference's kind (``LedgerProblem.what``) in Indonesian.
+LEDGER_WHAT = {
+    "lot": "Kiriman",
+    "blank": "Blangko",
+    "spoilage": "Kerusakan blangko",
+    "issued card": "Kartu terbit",
+}
+#: ``verify_chain``'s notes on what it could not check (English, as found).
+NOTES: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(r"(?P<n>\d+) checkpoint\(s\) not checked here.*"),
+        "{n} titik periksa tidak dapat diperiksa di sini (penanda tangan stasiun lain, atau "
+        "tanpa kunci MAC atau sertifikat penanda tangan).",
+    ),
+    (
+        re.compile(r"event MACs not checked.*"),
+        "MAC kejadian tidak diperiksa (tanpa kunci audit).",
+    ),
+    (
+        re.compile(r"no checkpoints file entries.*"),
+        "Berkas titik periksa kosong: ekor rantai yang dipotong atau log yang dihapus "
+        "tidak akan terlihat.",
+    ),
+    (
+        re.compile(r"events 1 to (?P<n>\d+) predate the audit key.*"),
+        "Kejadian 1 sampai {n} tercatat sebelum ada kunci audit (SHA-256 biasa).",
+    ),
+]
+
+
+def ledger_text(difference: Any, lang: str) -> str:
+    """A difference between the ledger and its replay; the figures as the check wrote them."""
+    if lang != "id":
+        return str(difference)
+    what = LEDGER_WHAT.get(difference.what, difference.what)
+    return (
+        f"{what} {difference.subject}: log audit mencatat {difference.log_says}, "
+        f"tabel mencatat {difference.table_says}"
+    )
+
+
+def note_text(note: str, lang: str) -> str:
+    if lang == "id":
+        for pattern, indonesian in NOTES:
+            found = pattern.fullmatch(note)
+            if found:
+                return indonesian.format(**found.groupdict())
+    return note
+
+
 def action_word(action: str, lang: str) -> str:
     """An event's action as the office says it, with its code."""
     word = EVENT_WORDS.get(action)
@@ -168,6 +223,8 @@ def _render(request: Request, status: int = 200, **context: Any) -> Response:
         moment=_moment,
         action_word=lambda action: action_word(action, lang),
         problem_text=lambda problem: problem_text(problem, lang),
+        ledger_text=lambda difference: ledger_text(difference, lang),
+        note_text=lambda note: note_text(note, lang),
         **context,
     )
 
