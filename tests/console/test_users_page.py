@@ -189,3 +189,11 @@ def test_refusals_are_told_in_indonesian(supervisor: TestClient) -> None:
     assert "spv1 adalah satu-satunya pengawas yang aktif" in last.text
     own = post(supervisor, "/pengguna/atur-pin", name="spv1", pin="123456")
     assert own.status_code == 403 and "PIN sendiri diganti dengan menyebut PIN lama" in own.text
+
+
+def test_in_english(supervisor: TestClient) -> None:
+    token = csrf_of(supervisor.get("/pengguna").text)
+    supervisor.post("/bahasa", data={"csrf": token, "lang": "en", "back": "/pengguna"})
+    page = supervisor.get("/pengguna").text
+    assert "Add a person" in page and "Last sign-in" in page and "supervisor" in page
+    supervisor.post("/bahasa", data={"csrf": token, "lang": "id", "back": "/pengguna"})
