@@ -118,6 +118,7 @@ def test_the_verification_intact_then_tampered(
     assert 'data-testid="chain-broken"' in broken.text
     row = broken.text.split(f'data-testid="problem-{victim.id}"', 1)[1].split("</tr>", 1)[0]
     assert victim.action in row and "WITA" in row
+    assert "Pengguna ditambahkan (user.add)" in auditor.get("/log-audit").text
     assert "MAC-nya tidak cocok" in row or "Isinya diubah" in row
 
 

@@ -182,9 +182,50 @@ def note_text(note: str, lang: str) -> str:
     return note
 
 
+#: Actions the job's history does not name (accounts, sign-in, stock), as the office says.
+ACCOUNT_WORDS = {
+    "user.add": "Pengguna ditambahkan",
+    "user.disable": "Pengguna dinonaktifkan",
+    "user.disable_refused": "Penonaktifan ditolak",
+    "user.enable": "Pengguna diaktifkan",
+    "user.unlock": "Kunci akun dibuka",
+    "user.pin_reset": "PIN diatur ulang",
+    "user.pin_change": "PIN diganti",
+    "auth.failed": "Gagal masuk",
+    "auth.locked": "Akun dikunci",
+    "auth.denied": "Tidak berwenang",
+    "station.setup_closed": "Mode persiapan ditutup",
+    "stock.receive": "Kiriman blangko diterima",
+    "stock.load": "Blangko dimuat ke printer",
+    "stock.discrepancy": "Selisih stok",
+    "batch.start": "Pencetakan dimulai",
+    "batch.stop": "Pencetakan dihentikan",
+}
+words.add(
+    {
+        "Pengguna ditambahkan": "Account added",
+        "Pengguna dinonaktifkan": "Account disabled",
+        "Penonaktifan ditolak": "Disabling refused",
+        "Pengguna diaktifkan": "Account enabled",
+        "Kunci akun dibuka": "Account unlocked",
+        "PIN diatur ulang": "PIN reset",
+        "PIN diganti": "PIN changed",
+        "Gagal masuk": "Failed sign-in",
+        "Akun dikunci": "Account locked",
+        "Tidak berwenang": "Not allowed",
+        "Mode persiapan ditutup": "Set-up mode closed",
+        "Kiriman blangko diterima": "Lot of blanks received",
+        "Blangko dimuat ke printer": "Blanks loaded into a printer",
+        "Selisih stok": "Stock discrepancy",
+        "Pencetakan dimulai": "Printing started",
+        "Pencetakan dihentikan": "Printing stopped",
+    }
+)
+
+
 def action_word(action: str, lang: str) -> str:
     """An event's action as the office says it, with its code."""
-    word = EVENT_WORDS.get(action)
+    word = EVENT_WORDS.get(action) or ACCOUNT_WORDS.get(action)
     return f"{words.translate(word, lang)} ({action})" if word else action
 
 
