@@ -220,6 +220,19 @@ async def call(request: Request, fn: Callable[..., R], *args: Any, **kwargs: Any
         raise Refused(explain(error, lang(request)), status_for(error), error) from error
 
 
+async def attempt(request: Request, fn: Callable[..., R], *args: Any, **kwargs: Any) -> R | None:
+    """A button's operation: its result, or None after its refusal was flashed for the
+    next page. A refusal of the person's role still raises (a 403 page: the button is not
+    where the decision is made)."""
+    try:
+        return await call(request, fn, *args, **kwargs)
+    except Refused as refused:
+        if refused.status == 403:
+            raise
+        flash(request, "error", refused.explained.message)
+        return None
+
+
 async def blocking(fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
     """Run something that blocks (not an operation: sign-in) in a worker thread."""
     return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))

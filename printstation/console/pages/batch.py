@@ -148,9 +148,17 @@ async def start(request: Request, form: FormData) -> Response:
             web.flash(request, "error", "Batas kartu harus berupa angka 1 atau lebih.")
             return web.redirect(request, _back(form))
         limit = int(limit_text)
-    done = await _act(request, batch.start, (printer,) if printer else (), limit=limit)
+    done = await web.attempt(request, batch.start, (printer,) if printer else (), limit=limit)
     if done is not None:
         _said(request, "Printer {printer} mulai mencetak.", printer)
+    return web.redirect(request, _back(form))
+
+
+async def _control(request: Request, form: FormData, fn: Any, said: str) -> Response:
+    """One printer's (or every printer's) batch control, confirmed by ``said``."""
+    printer = _printer_of(form)
+    if await web.attempt(request, fn, printer) is not None:
+        _said(request, said, printer)
     return web.redirect(request, _back(form))
 
 
@@ -158,30 +166,23 @@ async def start(request: Request, form: FormData) -> Response:
 async def pause(request: Request, form: FormData) -> Response:
     from printstation.operations import batch
 
-    printer = _printer_of(form)
-    if await _act(request, batch.pause, printer) is not None:
-        _said(request, "Printer {printer} berhenti sementara setelah kartu ini selesai.", printer)
-    return web.redirect(request, _back(form))
+    said = "Printer {printer} berhenti sementara setelah kartu ini selesai."
+    return await _control(request, form, batch.pause, said)
 
 
 @web.action
 async def resume(request: Request, form: FormData) -> Response:
     from printstation.operations import batch
 
-    printer = _printer_of(form)
-    if await _act(request, batch.resume, printer) is not None:
-        _said(request, "Printer {printer} mencetak lagi.", printer)
-    return web.redirect(request, _back(form))
+    return await _control(request, form, batch.resume, "Printer {printer} mencetak lagi.")
 
 
 @web.action
 async def stop(request: Request, form: FormData) -> Response:
     from printstation.operations import batch
 
-    printer = _printer_of(form)
-    if await _act(request, batch.stop, printer) is not None:
-        _said(request, "Printer {printer} berhenti setelah kartu yang sedang dicetak.", printer)
-    return web.redirect(request, _back(form))
+    said = "Printer {printer} berhenti setelah kartu yang sedang dicetak."
+    return await _control(request, form, batch.stop, said)
 
 
 @web.action
@@ -191,7 +192,7 @@ async def carry_on(request: Request, form: FormData) -> Response:
     from printstation.operations import printers
 
     printer = _printer_of(form)
-    result = await _act(request, printers.carry_on, printer)
+    result = await web.attempt(request, printers.carry_on, printer)
     if result is None:
         return web.redirect(request, _back(form))
     language = web.lang(request)
@@ -216,18 +217,6 @@ def _said(request: Request, text: str, printer: str | None) -> None:
     language = web.lang(request)
     who = printer or words.translate("semua", language)
     web.flash(request, "ok", words.translate(text, language).format(printer=who))
-
-
-async def _act(request: Request, fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """Run a button's operation; a refusal is shown on the next page (403 for a role
-    that may not: the page is not where the decision is made)."""
-    try:
-        return await web.call(request, fn, *args, **kwargs)
-    except web.Refused as refused:
-        if refused.status == 403:
-            raise
-        web.flash(request, "error", refused.explained.message)
-        return None
 
 
 # -- a card whose fate is open: guided questions --------------------------------------

@@ -4,6 +4,8 @@ failed one. The role table decides on the server: an operator's direct POST is r
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
@@ -46,16 +48,10 @@ async def requeue(request: Request, form: FormData) -> Response:
     return web.redirect(request, f"/antrean/{job_id}")
 
 
-async def _act(request: Request, fn: object, *args: object, done: str) -> None:
-    try:
-        await web.call(request, fn, *args)  # type: ignore[arg-type]
-    except web.Refused as refused:
-        if refused.status == 403:
-            raise  # not this person's to do: the refusal page, 403
-        web.flash(request, "error", refused.explained.message)
-        return
-    text = words.translate(done, web.lang(request)).format(job=args[0])
-    web.flash(request, "ok", text)
+async def _act(request: Request, fn: Any, *args: object, done: str) -> None:
+    if await web.attempt(request, fn, *args) is not None:
+        text = words.translate(done, web.lang(request)).format(job=args[0])
+        web.flash(request, "ok", text)
 
 
 routes = [
