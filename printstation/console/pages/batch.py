@@ -27,6 +27,10 @@ words.add(
         "Kartu yang belum jelas": "Cards of open fate",
         "Tidak ada kartu yang belum jelas.": "No card's fate is open.",
         "Selesaikan": "Settle",
+        "Lihat": "View",
+        "Pertanyaan tentang kartu ini dijawab oleh operator di printer {printer}.": (
+            "The questions about this card are answered by an operator at printer {printer}."
+        ),
         "Pertanyaan": "Question",
         "Apakah kartu {serial} ada di tempat keluaran dan tercetak baik?": (
             "Is card {serial} in the output hopper, printed well?"

@@ -1,6 +1,7 @@
-"""A supervisor's changes to a job from its page: cancel it (with a reason), requeue a
-failed one. The role table decides on the server: an operator's direct POST is refused
-(403, audited) whatever the page showed."""
+"""Changes to a job from its page: a supervisor cancels it (with a reason) or requeues a
+failed one; an operator returns a paused one to the queue once its printer is cleared.
+The role table decides on the server: a direct POST by another role is refused (403,
+audited) whatever the page showed."""
 
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ words.add(
         "Pekerjaan {job} dibatalkan.": "Job {job} cancelled.",
         "Pekerjaan {job} masuk antrean lagi.": "Job {job} is back in the queue.",
         "Isi alasan pembatalan.": "Give the reason for cancelling.",
+        "Pekerjaan ini dijeda karena printer {printer} perlu petugas. Setelah printernya "
+        "dibereskan, kembalikan pekerjaan ke antrean.": "This job was paused because printer "
+        "{printer} needed a person. Once the printer is cleared, return the job to the queue.",
+        "Kembalikan ke antrean": "Return to the queue",
+        "Pekerjaan {job} kembali ke antrean.": "Job {job} is back in the queue.",
     }
 )
 
@@ -48,6 +54,15 @@ async def requeue(request: Request, form: FormData) -> Response:
     return web.redirect(request, f"/antrean/{job_id}")
 
 
+@web.action
+async def resume(request: Request, form: FormData) -> Response:
+    from printstation.operations import jobs
+
+    job_id = int(request.path_params["job_id"])
+    await _act(request, jobs.resume, job_id, done="Pekerjaan {job} kembali ke antrean.")
+    return web.redirect(request, f"/antrean/{job_id}")
+
+
 async def _act(request: Request, fn: Any, *args: object, done: str) -> None:
     if await web.attempt(request, fn, *args) is not None:
         text = words.translate(done, web.lang(request)).format(job=args[0])
@@ -57,4 +72,5 @@ async def _act(request: Request, fn: Any, *args: object, done: str) -> None:
 routes = [
     Route("/antrean/{job_id:int}/batalkan", cancel, methods=["POST"]),
     Route("/antrean/{job_id:int}/antre-ulang", requeue, methods=["POST"]),
+    Route("/antrean/{job_id:int}/lanjutkan", resume, methods=["POST"]),
 ]
