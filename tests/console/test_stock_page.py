@@ -302,3 +302,77 @@ def test_every_word_of_the_page_has_its_english() -> None:
     assert len(said) > 20
     assert [text for text in said if not words.known(text)] == []
     assert all(words.known(message) for _, message in page.SETTINGS.values())
+
+
+def write_offs(station: ConsoleStation) -> list[tuple[str, str, str]]:
+    """(serial, cause, status) of every write-off request, as the operations list them."""
+    from printstation.operations import writeoffs
+
+    opened = Station.open(str(station.config))
+    try:
+        spv = users.sign_in(opened, "spv1", PINS["spv1"])
+        return [(r.serial, r.cause, r.status) for r in writeoffs.list_requests(opened, spv, True)]
+    finally:
+        opened.close()
+
+
+def test_an_operator_asks_for_a_damaged_blank_to_be_written_off(
+    station: ConsoleStation, operator: TestClient
+) -> None:
+    from .test_approvals_page import on_hand_serial
+
+    serial = on_hand_serial(station, 0)
+    asked = post(
+        operator, "/stok/penghapusan", {"serial": serial, "cause": "damaged", "note": "tertekuk"}
+    )
+    assert asked.status_code == 303
+    page = operator.get("/stok").text
+    assert f"Penghapusan blangko {serial} (rusak fisik) diajukan sebagai permohonan" in page
+    assert figures(page)["pending"] == 1
+    assert write_offs(station) == [(serial, "damaged", "pending")]
+    with console_client(station, "spv1") as supervisor:
+        approvals = supervisor.get("/persetujuan").text
+    assert serial in approvals and "tertekuk" in approvals
+
+
+def test_a_lost_blank_needs_where_it_was_looked_for_and_an_unknown_serial_is_named(
+    station: ConsoleStation, operator: TestClient
+) -> None:
+    from .test_approvals_page import on_hand_serial
+
+    serial = on_hand_serial(station, 0)
+    bare = post(operator, "/stok/penghapusan", {"serial": serial, "cause": "lost", "note": ""})
+    assert bare.status_code == 400
+    assert "tulis di mana terakhir terlihat" in bare.text
+    assert f'value="{serial}"' in bare.text  # what was typed is kept
+    unknown = post(
+        operator,
+        "/stok/penghapusan",
+        {"serial": "53712611999999", "cause": "lost", "note": "dicari di lemari"},
+    )
+    assert unknown.status_code in (400, 404, 409)
+    assert "53712611999999" in unknown.text
+    assert write_offs(station) == []
+    lost = post(
+        operator,
+        "/stok/penghapusan",
+        {"serial": serial, "cause": "lost", "note": "terakhir di meja 2, dicari di lemari"},
+    )
+    assert lost.status_code == 303
+    assert write_offs(station) == [(serial, "lost", "pending")]
+
+
+def test_an_auditor_sees_no_write_off_form_and_is_refused_a_direct_post(
+    station: ConsoleStation,
+) -> None:
+    from .test_approvals_page import on_hand_serial
+
+    serial = on_hand_serial(station, 0)
+    with console_client(station, "aud1") as client:
+        page = client.get("/stok").text
+        assert 'data-testid="writeoff-form"' not in page
+        answer = post(
+            client, "/stok/penghapusan", {"serial": serial, "cause": "damaged"}, csrf_of(page)
+        )
+    assert answer.status_code == 403 and "berwenang" in answer.text
+    assert write_offs(station) == []

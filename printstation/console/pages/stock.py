@@ -20,6 +20,22 @@ from starlette.routing import Route
 
 from printstation.console import web, words
 
+#: What asking for a write-off says.
+WRITEOFF_ASKED = (
+    "Penghapusan blangko {serial} ({cause}) diajukan sebagai permohonan {id}: pengawas yang "
+    "tidak mengajukannya memutuskan di Persetujuan."
+)
+
+#: What can happen to a blank outside a print job (the form's choices): the operation's
+#: cause, in the office's words; "lost" is its own operation.
+WRITEOFF_CAUSES = {
+    "damaged": "Rusak fisik",
+    "test_print": "Cetak uji",
+    "misfeed": "Salah tarik",
+    "data_changed": "Perubahan data",
+    "lost": "Hilang",
+}
+
 #: What receiving a lot says.
 RECEIVED = "Kiriman ke-{lot} diterima: {first} sampai {last} ({count} blangko), surat {reference}."
 
@@ -79,6 +95,32 @@ words.add(
             "Low-stock level changed from {old} to {new} blanks."
         ),
         "Isi jumlah blangko.": "Enter a number of blanks.",
+        "Ajukan penghapusan blangko": "Ask for a blank to be written off",
+        "Blangko yang rusak di luar pencetakan atau hilang dihapus dari stok hanya setelah "
+        "pengawas lain menyetujuinya di Persetujuan.": (
+            "A blank spoiled outside printing, or lost, leaves the stock only once another "
+            "supervisor approves it under Approvals."
+        ),
+        "Nomor seri blangko": "Blank serial",
+        "Yang terjadi": "What happened",
+        "Hilang": "Lost",
+        "Rusak fisik": "Physically damaged",
+        "Cetak uji": "Test print",
+        "Salah tarik": "Misfeed",
+        "Perubahan data": "Data changed",
+        "Keterangan (untuk blangko hilang: di mana terakhir terlihat dan dicari)": (
+            "Note (for a lost blank: where it was last seen and looked for)"
+        ),
+        "Ajukan": "Ask",
+        WRITEOFF_ASKED: (
+            "Write-off of blank {serial} ({cause}) asked for as request {id}: a supervisor "
+            "who did not ask decides it under Approvals."
+        ),
+        "Isi nomor seri blangko.": "Enter the blank's serial.",
+        "Untuk blangko hilang, tulis di mana terakhir terlihat dan di mana sudah dicari.": (
+            "For a lost blank, write where it was last seen and where it was looked for."
+        ),
+        "Pilih yang terjadi pada blangko.": "Choose what happened to the blank.",
     }
 )
 
@@ -177,6 +219,8 @@ def _page(request: Request, report: Any, status: int = 200, **context: Any) -> R
         receive_form=context.pop("receive_form", {}),
         load_form=context.pop("load_form", {}),
         settings_form=context.pop("settings_form", {}),
+        writeoff_form=context.pop("writeoff_form", {}),
+        writeoff_causes=WRITEOFF_CAUSES,
         **context,
     )
 
@@ -338,9 +382,45 @@ async def change_settings(request: Request, form: FormData) -> Response:
     return await _act(request, "settings_form", values, run)
 
 
+@web.action
+async def ask_writeoff(request: Request, form: FormData) -> Response:
+    """Ask for a blank spoiled outside a print job, or lost, to be written off
+    (``stock spoil`` / ``stock lost``): pending until another supervisor decides."""
+    from printstation.operations import stock
+
+    lang = web.lang(request)
+    values = {k: str(form.get(k) or "").strip() for k in ("serial", "cause", "note")}
+
+    async def run() -> None:
+        if not values["serial"]:
+            raise _Invalid("Isi nomor seri blangko.")
+        if values["cause"] not in WRITEOFF_CAUSES:
+            raise _Invalid("Pilih yang terjadi pada blangko.")
+        if values["cause"] == "lost":
+            if not values["note"]:
+                raise _Invalid(
+                    "Untuk blangko hilang, tulis di mana terakhir terlihat dan di mana sudah "
+                    "dicari."
+                )
+            asked = await web.call(request, stock.lost, values["serial"], values["note"])
+        else:
+            asked = await web.call(
+                request, stock.spoil, values["serial"], values["cause"], values["note"] or None
+            )
+        text = words.translate(WRITEOFF_ASKED, lang).format(
+            serial=asked.serial,
+            cause=words.translate(WRITEOFF_CAUSES[values["cause"]], lang).lower(),
+            id=asked.id,
+        )
+        web.flash(request, "ok", text)
+
+    return await _act(request, "writeoff_form", values, run)
+
+
 routes = [
     Route("/stok", stock_page, methods=["GET"]),
     Route("/stok/pengaturan", change_settings, methods=["POST"]),
     Route("/stok/terima", receive_lot, methods=["POST"]),
     Route("/stok/muat", load_printer, methods=["POST"]),
+    Route("/stok/penghapusan", ask_writeoff, methods=["POST"]),
 ]
