@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from starlette.testclient import TestClient
 
 from printstation.console.pages import audit_log
@@ -125,12 +125,29 @@ def test_the_verification_intact_then_tampered(
 def test_ledger_differences_and_notes_in_indonesian() -> None:
     from printstation.ledger.replay import LedgerProblem
 
-    lot = LedgerProblem("lot", "DEMO/1", "11 blanks", "12 blanks")
-    assert (
-        ledger_text(lot, "id")
-        == "Kiriman DEMO/1: log audit mencatat 11 blanks, tabel mencatat 12 blanks"
+    lot = LedgerProblem(
+        "lot",
+        "DEMO/1",
+        "11 blanks 53712611000001 to 53712611000011 (DEMO/1)",
+        "no such lot (deleted)",
+    )
+    assert ledger_text(lot, "id") == (
+        "Kiriman DEMO/1: log audit mencatat 11 blangko 53712611000001 sampai 53712611000011 "
+        "(DEMO/1), tabel mencatat tidak ada kiriman ini (barisnya dihapus)"
     )
     assert ledger_text(lot, "en") == str(lot)
+    blank = LedgerProblem("blank", "53712611000004", "on_hand", "spoiled")
+    assert ledger_text(blank, "id") == (
+        "Blangko 53712611000004: log audit mencatat di gudang, tabel mencatat rusak"
+    )
+    spoilage = LedgerProblem("spoilage", "53712611000004", "not spoiled", "spoiled (damaged)")
+    assert ledger_text(spoilage, "id").endswith(
+        "mencatat tidak rusak, tabel mencatat rusak (rusak fisik)"
+    )
+    stray = LedgerProblem(
+        "blank", "53712611000009", "event 7 destroyed it while it was on_hand", "-"
+    )
+    assert "kejadian 7 memusnahkannya saat blangko di gudang" in ledger_text(stray, "id")
     note = "event MACs not checked (no --key): events after the last checkpoint are not protected"
     assert note_text(note, "id").startswith("MAC kejadian tidak diperiksa")
     assert note_text("3 checkpoint(s) not checked here (x)", "id").startswith("3 titik periksa")
@@ -172,3 +189,25 @@ def test_chain_problems_in_indonesian(problem: str, indonesian: str) -> None:
     assert indonesian in problem_text(problem, "id")
     assert problem_text(problem, "en") == problem
     assert len(PROBLEMS) >= 6
+
+
+def test_an_auditor_signs_a_checkpoint_and_an_operator_cannot(station: ConsoleStation) -> None:
+    with console_client(station, "aud1") as auditor:
+        page = auditor.get("/log-audit").text
+        assert 'data-testid="checkpoint-button"' in page
+        signed = auditor.post("/log-audit/titik-periksa", data={"csrf": csrf_of(page)})
+        assert signed.status_code == 303
+        after = auditor.get("/log-audit").text
+    found = re.search(r"Titik periksa ditandatangani: rantai audit sampai kejadian (\d+)", after)
+    assert found is not None and "WITA" in after
+    opened = Station.open(str(station.config))
+    try:
+        with opened.db.session() as s:
+            head = s.execute(select(func.max(AuditEvent.id))).scalar_one()
+    finally:
+        opened.close()
+    assert int(found.group(1)) <= head
+    with console_client(station, "op1") as operator:
+        token = csrf_of(operator.get("/").text)
+        refused = operator.post("/log-audit/titik-periksa", data={"csrf": token})
+    assert refused.status_code == 403 and "berwenang" in refused.text

@@ -28,6 +28,11 @@ web.nav("/log-audit", "Log audit", ("auditor", "supervisor"))
 PER_PAGE = 25
 FILTERS = ("by", "action", "job", "serial", "from", "to")
 
+#: What signing a checkpoint says.
+CHECKPOINT_TAKEN = (
+    "Titik periksa ditandatangani: rantai audit sampai kejadian {event} ({method}), {at}."
+)
+
 words.add(
     {
         "Log audit": "Audit log",
@@ -67,6 +72,17 @@ words.add(
         "Nomor pekerjaan harus berupa angka.": "The job number must be a number.",
         "Tanggal tidak sah: pakai bentuk tahun-bulan-tanggal.": (
             "Not a valid date: use year-month-day."
+        ),
+        "Titik periksa": "Checkpoint",
+        "Menandatangani kepala rantai audit sekarang, sehingga kejadian sampai saat ini tidak "
+        "dapat diubah atau dihapus tanpa terlihat. Stasiun juga melakukannya setiap hari dan "
+        "setiap kali laporan dibuat.": (
+            "Signs the audit chain's head now, so that no event up to now can be changed or "
+            "removed unseen. The station also does it daily and with every report."
+        ),
+        "Tandatangani titik periksa": "Sign a checkpoint",
+        CHECKPOINT_TAKEN: (
+            "Checkpoint signed: the audit chain up to event {event} ({method}), {at}."
         ),
         "Beri tahu pengawas dan simpan salinan basis data sebelum ada yang diubah.": (
             "Tell the supervisor and keep a copy of the database before anything changes."
@@ -162,14 +178,77 @@ NOTES: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+#: A state or status the ledger's replay names, as the office says it.
+LEDGER_STATES = {
+    "on_hand": "di gudang",
+    "loaded": "di printer",
+    "in_use": "sedang dipakai",
+    "issued": "tercetak",
+    "spoiled": "rusak",
+    "unknown": "belum jelas",
+    "pending": "menunggu penghapusan",
+    "destroyed": "dimusnahkan",
+    "valid": "berlaku",
+    "replaced": "sudah diganti",
+    "-": "-",
+    "never received": "tidak pernah diterima",
+    "not spoiled": "tidak rusak",
+    "never issued": "tidak pernah diterbitkan",
+    "no such lot was received": "tidak ada kiriman seperti ini yang diterima",
+    "no such lot (deleted)": "tidak ada kiriman ini (barisnya dihapus)",
+    "no such blank was received": "tidak ada blangko seperti ini yang diterima",
+    "no such blank (the row was deleted)": "tidak ada blangko ini (barisnya dihapus)",
+    "no spoilage row": "tidak ada baris kerusakan",
+    "no issued-card row": "tidak ada baris kartu terbit",
+}
+#: The replay's other figures (English, as it writes them) in Indonesian.
+LEDGER_FIGURES: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(r"(?P<n>\d+) blanks (?P<a>\S+) to (?P<b>\S+) \((?P<ref>.*)\)"),
+        "{n} blangko {a} sampai {b} ({ref})",
+    ),
+    (re.compile(r"spoiled \((?P<cause>\w+)\)"), "rusak ({cause_id})"),
+    (
+        re.compile(r"event (?P<id>\d+) destroyed it while it was (?P<state>.+)"),
+        "kejadian {id} memusnahkannya saat blangko {state_id}",
+    ),
+    (
+        re.compile(r"event (?P<id>\d+) \((?P<action>[\w.]+)\) names it but no lot received it"),
+        "kejadian {id} ({action}) menyebutnya, padahal tidak ada kiriman yang memuatnya",
+    ),
+    (
+        re.compile(r"event (?P<id>\d+) \((?P<action>[\w.]+)\): (?P<why>.*)"),
+        "kejadian {id} ({action}) tidak mungkin benar: {why}",
+    ),
+]
+
+
+def ledger_figure(text: str) -> str:
+    """One side of a ledger difference (what the log says, what the table says) in
+    Indonesian; a figure the tables do not know, as written."""
+    from printstation.reports.indonesian import CAUSE_LABELS
+
+    if text in LEDGER_STATES:
+        return LEDGER_STATES[text]
+    for pattern, indonesian in LEDGER_FIGURES:
+        found = pattern.fullmatch(text)
+        if found:
+            values = found.groupdict()
+            cause = values.get("cause") or ""
+            values["cause_id"] = CAUSE_LABELS.get(cause, cause).lower()
+            values["state_id"] = LEDGER_STATES.get(values.get("state") or "", values.get("state"))
+            return indonesian.format(**values)
+    return text
+
+
 def ledger_text(difference: Any, lang: str) -> str:
-    """A difference between the ledger and its replay; the figures as the check wrote them."""
+    """A difference between the ledger and its replay, in the person's language."""
     if lang != "id":
         return str(difference)
     what = LEDGER_WHAT.get(difference.what, difference.what)
     return (
-        f"{what} {difference.subject}: log audit mencatat {difference.log_says}, "
-        f"tabel mencatat {difference.table_says}"
+        f"{what} {difference.subject}: log audit mencatat {ledger_figure(difference.log_says)}, "
+        f"tabel mencatat {ledger_figure(difference.table_says)}"
     )
 
 
@@ -325,7 +404,23 @@ async def verify(request: Request, form: FormData) -> Response:
     return _render(request, check=check, named=named, filters={}, events=None, page=1)
 
 
+@web.action
+async def sign_checkpoint(request: Request, form: FormData) -> Response:
+    """Sign the chain's head now (``audit checkpoint``), then back to the log."""
+    from printstation.operations.audit import checkpoint
+
+    taken = await web.call(request, checkpoint)
+    text = words.translate(CHECKPOINT_TAKEN, web.lang(request)).format(
+        event=taken.event_id,
+        method=taken.method,
+        at=words.when(_moment(taken.at), web.station(request).timezone, web.lang(request)),
+    )
+    web.flash(request, "ok", text)
+    return web.redirect(request, "/log-audit")
+
+
 routes = [
     Route("/log-audit", log_page, methods=["GET"]),
+    Route("/log-audit/titik-periksa", sign_checkpoint, methods=["POST"]),
     Route("/log-audit/verifikasi", verify, methods=["POST"]),
 ]
