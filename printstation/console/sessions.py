@@ -14,7 +14,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from printstation.operations.base import Actor
@@ -36,6 +36,9 @@ class ConsoleSession:
     last_seen: float = field(default_factory=time.monotonic)
     #: A one-time message for the next page (after a redirect).
     flash: list[tuple[str, str]] = field(default_factory=list)
+    #: What a page keeps for this person between requests (a report made once, served
+    #: again for download), by the page's own key; gone when the session ends.
+    kept: dict[str, Any] = field(default_factory=dict)
 
 
 class SessionStore:
