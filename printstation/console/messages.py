@@ -924,6 +924,51 @@ MESSAGES: list[tuple[str, str, str | None]] = [
         "Berkas {f} berada di luar bundel.",
         "Ekspor ulang bundel dari sistem perekaman.",
     ),
+    # destroying spoiled cards (pemusnahan)
+    (
+        r"(?P<w>\S+) cannot witness a destruction recorded by (?P<u>\S+): the second person "
+        r"must be someone else \(another NIP\)",
+        "{w} tidak dapat menjadi orang kedua pada pemusnahan yang dicatat oleh {u}: orang "
+        "kedua harus orang lain (NIP lain).",
+        "Minta petugas lain mengisi nama pengguna dan PIN-nya sebagai orang kedua.",
+    ),
+    (
+        r"blank (?P<s>\S+) is (?P<blank_state>\w+), not spoiled: only a spoiled card can be "
+        r"destroyed",
+        "Blangko {s} {blank_state}, tidak tercatat rusak: hanya blangko rusak yang dapat "
+        "dimusnahkan.",
+        "Pilih hanya blangko dari daftar blangko rusak yang menunggu pemusnahan.",
+    ),
+    (
+        r"blank (?P<s>\S+) was already destroyed \(destruction (?P<d>\d+)\)",
+        "Blangko {s} sudah dimusnahkan (pemusnahan nomor {d}).",
+        "Muat ulang halaman: daftar blangko yang menunggu pemusnahan sudah berubah.",
+    ),
+    (
+        r"official (?P<n>.+?): a NIP is 18 digits, not '(?P<v>[^']*)'",
+        "NIP pejabat {n} tidak sah: NIP terdiri atas 18 angka, bukan '{v}'.",
+        "Periksa NIP pejabat itu, lalu coba lagi.",
+    ),
+    (
+        r"an official is NAME:NIP, .*",
+        "Setiap pejabat yang hadir diisi dengan nama dan NIP-nya.",
+        None,
+    ),
+    (
+        r"name the serials of the spoiled cards presented for destruction",
+        "Pilih nomor seri blangko rusak yang diperlihatkan untuk dimusnahkan.",
+        None,
+    ),
+    (
+        r"name at least one official present.*",
+        "Isi sedikitnya satu pejabat yang hadir (nama dan NIP).",
+        None,
+    ),
+    (
+        r"serial (?P<s>\S+) is given twice",
+        "Nomor seri {s} disebut dua kali.",
+        None,
+    ),
 ]
 
 _COMPILED = [(re.compile(p, re.DOTALL), m, a) for p, m, a in MESSAGES]
@@ -1342,3 +1387,15 @@ def explain_line(reason: str, lang: str = "id") -> str:
             values = {k: v for k, v in found.groupdict().items() if v is not None}
             return template.format(**values)
     return f"tidak dapat diterima ({text})"
+
+
+#: A blank's state as a destruction's refusal says it ("blank X is loaded, not spoiled").
+BLANK_STATE_WORDS = {
+    "on_hand": "masih di gudang",
+    "loaded": "masih di printer",
+    "in_use": "sedang dipakai",
+    "issued": "sudah tercetak",
+    "unknown": "belum jelas nasibnya",
+    "pending": "menunggu persetujuan penghapusan",
+}
+_CONVERT["blank_state"] = lambda value: BLANK_STATE_WORDS.get(value, value)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
@@ -661,3 +661,78 @@ def _doctor_check() -> None:
 
 
 _doctor_check()
+
+
+@dataclass(frozen=True)
+class SpoiledCard:
+    """A spoiled card awaiting destruction: its serial, the cause, when it was spoiled
+    (office time), who recorded it, and its printer and job (if it had them)."""
+
+    serial: str
+    cause: str
+    at: datetime
+    by: str
+    printer: str | None
+    job_id: int | None
+
+
+@operation("audit.report")
+def awaiting_destruction(station: Station, actor: Actor) -> list[SpoiledCard]:
+    """The spoiled cards not yet presented at a destruction, oldest first."""
+    from printstation.operations.jobs import office_time
+    from printstation.reports.destruction import awaiting_destruction as awaiting
+
+    with transaction(station) as s:
+        return [
+            SpoiledCard(b.serial, b.cause, office_time(station, b.at), b.by, b.printer, b.job_id)
+            for b in awaiting(s)
+        ]
+
+
+@dataclass(frozen=True)
+class DestructionHeldSummary:
+    """A destruction recorded: its number, when (office time) and office day, the two
+    people, the officials present, how many cards, the note."""
+
+    id: int
+    at: datetime
+    day: date
+    recorded_by: str
+    witness: str
+    officials: list[dict[str, str]]
+    count: int
+    note: str | None
+
+
+@operation("audit.report")
+def recent_destructions(
+    station: Station, actor: Actor, limit: int = 10
+) -> list[DestructionHeldSummary]:
+    """The latest destructions recorded, newest first (``limit`` of them)."""
+    from sqlalchemy import select
+
+    from printstation.operations.jobs import office_time
+    from printstation.storage.models import Destruction
+
+    if limit < 1:
+        raise InputError(f"show at least one destruction, not {limit}")
+    with transaction(station) as s:
+        found = s.execute(
+            select(Destruction).order_by(Destruction.at.desc(), Destruction.id.desc()).limit(limit)
+        ).scalars()
+        shown = []
+        for d in found:
+            at = office_time(station, d.at)
+            shown.append(
+                DestructionHeldSummary(
+                    id=d.id,
+                    at=at,
+                    day=at.date(),
+                    recorded_by=d.recorded_by,
+                    witness=d.witness,
+                    officials=list(d.officials or []),
+                    count=d.count,
+                    note=d.note,
+                )
+            )
+        return shown
