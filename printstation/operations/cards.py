@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,12 @@ class CardVerification:
     problems: list[str] = field(default_factory=list)
     #: True when nothing is wrong: the card is genuine, this station's, and as recorded.
     genuine: bool = False
+    #: The holder's name on the chip ("" when its biodata cannot be read).
+    name: str = ""
+    #: The document signer named by the chip's security object (None when none is).
+    signer: str | None = None
+    #: The reader the card was read in.
+    reader: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,19 +120,23 @@ def verify(
             )
         ca_path = station.config.pki.ca_cert
     ca = load_certificate(ca_path)
-    with contextlib.closing(PcscEncoder(reader or default_reader(station))) as encoder:
+    reader = reader or default_reader(station)
+    with contextlib.closing(PcscEncoder(reader)) as encoder:
         encoder.wait_for_card(CARD_WAIT_S)
         encoder.connect()
         serial = chip.read_serial(encoder)
         try:
             content = chip.read_card(encoder)
         except ChipError as exc:
-            return CardVerification(serial, "", False, False, False, False, [exc.message])
-    nik = ""
+            return CardVerification(
+                serial, "", False, False, False, False, [exc.message], reader=reader
+            )
+    nik = name = ""
     biodata = content.files.get(chip.EF_BIODATA)
     if biodata is not None:
         with contextlib.suppress(ChipError):
-            nik = decode_biodata(biodata).get("nik", "")
+            decoded = decode_biodata(biodata)
+            nik, name = decoded.get("nik", ""), decoded.get("name", "")
     check = passive_authentication(
         content.files, content.files.get(chip.EF_SECURITY), ca, chip.DATA_FILES
     )
@@ -144,6 +155,9 @@ def verify(
         locked=content.locked,
         problems=problems,
         genuine=not problems,
+        name=name,
+        signer=check.signer_subject,
+        reader=reader,
     )
 
 
@@ -154,3 +168,60 @@ def insert_target(station: Station, actor: Actor, reader: str | None = None) -> 
         reader=reader or default_reader(station),
         chips_dir=str(station.config.sim_dir / "chips"),
     )
+
+
+@dataclass(frozen=True)
+class IssuedCardRecord:
+    """This station's record of a card it issued: to whom, by which job and printer,
+    and whether it is still valid or was replaced by a reprint (and by which card)."""
+
+    serial: str
+    nik: str
+    #: The holder's name, from the enrolment.
+    name: str
+    enrolment_id: str
+    job_id: int
+    printer: str
+    #: When it was issued, in the office's zone.
+    issued_at: datetime
+    #: valid, or replaced.
+    status: str
+    #: The card that replaced it, and that card's job.
+    replaced_by: str | None = None
+    replaced_by_job: int | None = None
+    #: The card this one replaced (it was a reprint), and that card's job.
+    replaces: str | None = None
+    replaces_job: int | None = None
+
+
+@operation("job.read")
+def issued_card(station: Station, actor: Actor, serial: str) -> IssuedCardRecord | None:
+    """The station's record of the card ``serial``; None when it issued no such card."""
+    from sqlalchemy import select
+
+    from printstation.operations.jobs import office_time
+    from printstation.storage.models import Enrolment, IssuedCard
+
+    with transaction(station) as s:
+        card = s.get(IssuedCard, serial)
+        if card is None:
+            return None
+        enrolment = s.get(Enrolment, card.enrolment_id)
+        newer = s.get(IssuedCard, card.replaced_by) if card.replaced_by else None
+        older = s.execute(
+            select(IssuedCard.serial, IssuedCard.job_id).where(IssuedCard.replaced_by == serial)
+        ).first()
+        return IssuedCardRecord(
+            serial=card.serial,
+            nik=card.nik,
+            name=enrolment.name if enrolment is not None else "",
+            enrolment_id=card.enrolment_id,
+            job_id=card.job_id,
+            printer=card.printer,
+            issued_at=office_time(station, card.issued_at),
+            status=card.status,
+            replaced_by=card.replaced_by,
+            replaced_by_job=newer.job_id if newer is not None else None,
+            replaces=older.serial if older is not None else None,
+            replaces_job=older.job_id if older is not None else None,
+        )
