@@ -102,6 +102,7 @@ words.add(
         "Sampai tanggal": "To",
         "Tanggal": "Date",
         "Tampilkan": "Show",
+        "Pilih hari": "Choose the day",
         "Posting {day}": "Posting for {day}",
         "Buka laporan (PDF)": "Open the report (PDF)",
         "Tanggal tidak sah: pakai bentuk tahun-bulan-tanggal.": (
