@@ -94,7 +94,7 @@ def test_an_auditor_reconciles_a_shortfall_recorded_once(
     assert "Selisih: kurang 2 blangko" in shown
     assert "Dua blangko terselip di lemari arsip." in shown
     assert 'data-testid="spoiled-by-cause"' in shown and "Rusak fisik" not in shown
-    assert "rusak <small>(damaged)</small>" in shown
+    assert 'data-testid="cause-damaged">rusak<' in shown
     assert discrepancies(station) == before + 1
 
     pdf = auditor.get("/rekonsiliasi/pdf")
@@ -224,3 +224,61 @@ def test_the_pages_in_english(station: ConsoleStation, auditor: TestClient) -> N
     page = auditor.get("/laporan-harian")
     assert "Daily blank stock posting" in page.text and "Opening on hand" in page.text
     assert "Stok awal" not in page.text
+
+
+def test_the_pages_are_all_indonesian(station: ConsoleStation, auditor: TestClient) -> None:
+    from .test_pages_indonesian import english_words, visible_text
+
+    page = auditor.get("/rekonsiliasi")
+    auditor.post(
+        "/rekonsiliasi",
+        data={"csrf": csrf_of(page.text), "counted": "1", "explanation": "dicari"},
+    )
+    for path in ("/rekonsiliasi", "/laporan-harian"):
+        shown = auditor.get(path)
+        assert shown.status_code == 200
+        assert english_words(visible_text(shown.text)) == set(), path
+
+
+#: Why a reconciliation does not balance, as printstation.reports.reconcile says it, and
+#: what the page says.
+PROBLEM_SAMPLES = [
+    (
+        "opening + received - issued - spoiled - unknown - pending differs from closing",
+        "tidak sama dengan stok akhir",
+    ),
+    (
+        "more blanks consumed than received: a consumption predates its lot",
+        "Blangko terpakai lebih banyak daripada yang diterima",
+    ),
+    (
+        "closing on hand 11 differs from the 10 blanks on hand, loaded or in use now",
+        "Stok akhir 11 berbeda dari 10 blangko",
+    ),
+    ("unknown 1 differs from the 0 blanks unknown now", "tidak diketahui 1 berbeda dari 0"),
+    (
+        "pending write-off 2 differs from the 1 blanks pending now",
+        "Menunggu penghapusan 2 berbeda dari 1",
+    ),
+    (
+        "the ledger's records disagree: lots 12 vs blanks 12, issued cards 3 vs issued "
+        "blanks 2, spoilages 1 vs spoiled blanks 1, write-off requests pending 0 vs blanks "
+        "pending 0",
+        "kartu terbit 3 dan blangko terbit 2",
+    ),
+]
+
+
+@pytest.mark.parametrize(("problem", "indonesian"), PROBLEM_SAMPLES)
+def test_why_the_ledger_does_not_balance_reads_in_indonesian(problem: str, indonesian: str) -> None:
+    from printstation.console.pages.reports import problem_text
+
+    assert indonesian in problem_text(problem, "id")
+    assert problem_text(problem, "en") == problem
+
+
+def test_every_problem_pattern_has_a_sample_above() -> None:
+    from printstation.console.pages.reports import PROBLEMS
+
+    for pattern, _ in PROBLEMS:
+        assert any(pattern.fullmatch(sample) for sample, _ in PROBLEM_SAMPLES), pattern.pattern

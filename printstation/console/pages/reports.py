@@ -17,6 +17,7 @@ when asked for.
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from dataclasses import dataclass
 from datetime import date
@@ -125,6 +126,61 @@ words.add(
 )
 
 
+#: Why a reconciliation does not balance (``Reconciliation.problems``, English as found)
+#: in Indonesian.
+PROBLEMS: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(
+            r"opening \+ received - issued - spoiled - unknown - pending differs from closing"
+        ),
+        "Stok awal + diterima - diterbitkan - rusak - tidak diketahui - menunggu penghapusan "
+        "tidak sama dengan stok akhir.",
+    ),
+    (
+        re.compile(r"more blanks consumed than received: a consumption predates its lot"),
+        "Blangko terpakai lebih banyak daripada yang diterima: ada pemakaian yang tercatat "
+        "sebelum kirimannya diterima.",
+    ),
+    (
+        re.compile(
+            r"closing on hand (?P<c>-?\d+) differs from the (?P<n>\d+) blanks on hand, "
+            r"loaded or in use now"
+        ),
+        "Stok akhir {c} berbeda dari {n} blangko yang sekarang ada di gudang, di printer, "
+        "atau sedang dipakai.",
+    ),
+    (
+        re.compile(r"unknown (?P<u>\d+) differs from the (?P<n>\d+) blanks unknown now"),
+        "Blangko tidak diketahui {u} berbeda dari {n} blangko yang sekarang belum jelas.",
+    ),
+    (
+        re.compile(r"pending write-off (?P<p>\d+) differs from the (?P<n>\d+) blanks pending now"),
+        "Menunggu penghapusan {p} berbeda dari {n} blangko yang sekarang menunggu penghapusan.",
+    ),
+    (
+        re.compile(
+            r"the ledger's records disagree: lots (?P<a>\d+) vs blanks (?P<b>\d+), issued cards "
+            r"(?P<c>\d+) vs issued blanks (?P<d>\d+), spoilages (?P<e>\d+) vs spoiled blanks "
+            r"(?P<f>\d+), write-off requests pending (?P<g>\d+) vs blanks pending (?P<h>\d+)"
+        ),
+        "Catatan buku blangko tidak cocok satu sama lain: kiriman {a} dan blangko {b}, kartu "
+        "terbit {c} dan blangko terbit {d}, kerusakan {e} dan blangko rusak {f}, permohonan "
+        "penghapusan {g} dan blangko menunggu penghapusan {h}.",
+    ),
+]
+
+
+def problem_text(problem: str, lang: str) -> str:
+    """Why the ledger does not balance, in Indonesian; in English (or unknown), as found."""
+    if lang != "id":
+        return problem
+    for pattern, indonesian in PROBLEMS:
+        found = pattern.fullmatch(problem)
+        if found:
+            return indonesian.format(**found.groupdict())
+    return problem
+
+
 @dataclass(frozen=True)
 class Kept:
     """A reconciliation as it ran once: its figures, the form sent, its files."""
@@ -189,6 +245,7 @@ def _helpers(request: Request) -> dict[str, Any]:
     return {
         "cause_word": lambda cause: cause_word(cause, lang),
         "signed": lambda n: f"{n:+d}" if n else "0",
+        "problem_text": lambda problem: problem_text(problem, lang),
     }
 
 
