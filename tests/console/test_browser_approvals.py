@@ -1,5 +1,6 @@
-"""Persetujuan in chromium: an operator asks for a priority print on the job's page, a
-supervisor approves it on /persetujuan and the job's page shows it approved; a write-off
+"""Persetujuan in chromium: an operator asks for a priority print on the job's page; the
+same person (by NIP) through a supervisor's account is refused; another supervisor
+approves it on /persetujuan and the job's page shows it approved; a write-off
 asked for by one supervisor is countersigned by another, who did not ask."""
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import select
 
-from printstation.operations import jobs, stock, writeoffs
+from printstation.operations import jobs, stock, users, writeoffs
 from printstation.station import Station
 from printstation.storage.models import Job
 
 from .conftest import PINS, ConsoleStation, login, make_console_station, screenshot
-from .test_approvals_page import SPV2, add_supervisor, on_hand_serial, run
+from .test_approvals_page import OP1_AS_SUPERVISOR, SPV2, add_supervisor, on_hand_serial, run
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -80,6 +81,20 @@ def test_a_priority_asked_by_an_operator_is_approved_by_a_supervisor(
     assert "menunggu persetujuan pengawas" in page.locator(".flash.ok").inner_text()
     assert page.locator("nav a[href='/persetujuan']").count() == 0  # not an operator's page
     page.context.clear_cookies()
+
+    # The same person (op1's NIP) through a supervisor's account is refused by the server.
+    run(console_station, "spv1", users.disable, "op1")
+    add_supervisor(console_station, OP1_AS_SUPERVISOR)
+    login(page, server, OP1_AS_SUPERVISOR[0], OP1_AS_SUPERVISOR[3])
+    page.goto(f"{server}/persetujuan")
+    page.locator("[data-testid=pending] tr[data-testid^=request-] button[value=approve]").click()
+    page.wait_for_load_state()
+    refused = page.locator("[data-testid=approval-error]").inner_text()
+    assert "adalah orang yang sama (NIP 199105242015032001)" in refused
+    assert "Pengawas lain harus memutuskannya." in refused
+    page.context.clear_cookies()
+    run(console_station, "spv1", users.disable, OP1_AS_SUPERVISOR[0])
+    run(console_station, "spv1", users.enable, "op1")
 
     login(page, server, "spv1", PINS["spv1"])
     page.click("nav a[href='/persetujuan']")
