@@ -159,6 +159,8 @@ def test_a_replaced_card_does_not_match_and_says_why(
             card.status, card.replaced_by = "replaced", other
         with console_client(issued.made, "op1") as client:
             html = check(client, reader).text
+            job_page = client.get(f"/antrean/{issued.cards[serial][0]}").text
+            new_page = client.get(f"/antrean/{issued.cards[other][0]}").text
     finally:
         with opened.db.transaction() as s:
             card = s.get(IssuedCard, serial)
@@ -171,6 +173,10 @@ def test_a_replaced_card_does_not_match_and_says_why(
     assert f"Kartu {serial} sudah diganti dengan kartu cetak ulang" in problems
     record = section(html, "record")
     assert "Diganti" in record and other in record
+    status = section(job_page, "details").split("Keadaan kartu")[1]
+    assert f"Diganti oleh kartu {other}" in status
+    assert f"pekerjaan {issued.cards[other][0]}" in status
+    assert f"Mengganti kartu {serial}" in section(new_page, "details")
     assert english_words(visible_text(html)) == set()
 
 

@@ -32,6 +32,9 @@ words.add(
         ),
         "Pembaca chip": "Chip reader",
         "Pembaca {reader} (printer {printers})": "Reader {reader} (printer {printers})",
+        "Pembaca chip: {reader} (printer {printers})": (
+            "Chip reader: {reader} (printer {printers})"
+        ),
         "Hasil pemeriksaan": "Result",
         "Asli": "Genuine",
         "Tidak cocok": "Does not match",

@@ -179,6 +179,11 @@ words.add(
         "Kartu lama diganti": "Old card replaced",
         "Data rekaman diimpor": "Enrolment imported",
         "Keadaan menjadi {state}": "State became {state}",
+        "Keadaan kartu": "Card status",
+        "Berlaku": "Valid",
+        "Diganti oleh kartu {serial}": "Replaced by card {serial}",
+        "Mengganti kartu {serial}": "Replaces card {serial}",
+        "pekerjaan {job}": "job {job}",
     }
 )
 #: The most jobs a search page shows.
@@ -345,7 +350,13 @@ async def _job_context(request: Request, job_id: int) -> dict[str, Any]:
     from printstation.console.messages import translate_message
 
     said = translate_message(job.last_error) if job.last_error and lang != "en" else None
+    card = None
+    if job.serial and job.state == "issued":
+        from printstation.operations import cards
+
+        card = await web.call(request, cards.issued_card, job.serial)
     return {
+        "card": card,
         "title": "Antrean cetak",
         "job": job,
         "last_error": said[0] if said else (job.last_error if lang == "en" else None),
