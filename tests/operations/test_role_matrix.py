@@ -102,6 +102,8 @@ CALLS: dict[str, Args] = {
     "cards.insert_target": a(),
     "enrol.import_bundle": a(Path("/no/such/bundle")),
     "station.ca_certificate": a(),
+    "audit.awaiting_destruction": a(),
+    "audit.recent_destructions": a(),
 }
 
 
