@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from printstation.operations import batch, jobs
+from printstation.sim.chip.iso7816 import VirtualChip
 from printstation.sim.chip.vchip import ChipStation, port_for_reader, reader_listed
 from printstation.station import Station
 from printstation.storage.models import IssuedCard
@@ -26,6 +27,8 @@ from .conftest import ConsoleStation, console_client, csrf_of, make_console_stat
 from .test_approvals_page import run
 from .test_pages_indonesian import english_words, visible_text
 
+#: A chip serial the station never issued.
+BLANK = "53712699999999"
 #: The readers these tests keep: printer P1's, then P2's.
 READERS = ("Virtual PCD B 00 00", "Virtual PCD B 00 01")
 
@@ -191,6 +194,37 @@ def test_no_card_in_the_reader_names_the_reader(issued: IssuedStation, pcscd: No
     assert english_words(visible_text(answer.text.split("<details>")[0])) == set()
 
 
+@pytest.mark.pcscd
+def test_a_card_that_is_no_e_ktp_does_not_match_and_names_the_reader(
+    issued: IssuedStation, pcscd: None
+) -> None:
+    chips_dir = issued.made.folder / "sim" / "chips"
+    VirtualChip(BLANK, path=chips_dir / f"{BLANK}.json").save()  # never personalised
+    with chip_station(issued.made, READERS[0]) as chips:
+        chips.insert(BLANK)
+        with console_client(issued.made, "op1") as client:
+            html = check(client, READERS[0]).text
+    assert 'data-testid="verdict-mismatch"' in html
+    problems = section(html, "verdict")
+    assert f"Chip di pembaca {READERS[0]} tidak memuat aplikasi KTP-el" in problems
+    assert f"Stasiun ini tidak pernah menerbitkan kartu dengan nomor seri {BLANK}." in html
+    assert english_words(visible_text(html)) == set()
+
+
+def test_a_finding_the_page_does_not_know_is_still_told_in_indonesian() -> None:
+    from printstation.console.pages.card_check import finding_text
+
+    said = finding_text("the chip is haunted", "id")
+    assert said == "Masalah lain pada chip: the chip is haunted"
+    assert finding_text("the chip is haunted", "en") == "the chip is haunted"
+    assert (
+        finding_text(
+            "biodata name: the chip says 'YOHANES PALSU', the record says 'YOHANES BENU'", "id"
+        )
+        == "Data nama berbeda: di chip “YOHANES PALSU”, di catatan stasiun “YOHANES BENU”."
+    )
+
+
 def test_a_reader_the_station_does_not_have_is_refused(issued: IssuedStation) -> None:
     with console_client(issued.made, "op1") as client:
         answer = check(client, "Virtual PCD D 00 01")
@@ -203,3 +237,17 @@ def test_the_check_needs_the_form_token(issued: IssuedStation) -> None:
     with console_client(issued.made, "op1") as client:
         answer = client.post("/periksa-kartu", data={"reader": READERS[0]})
     assert answer.status_code == 403
+
+
+@pytest.mark.pcscd
+def test_in_english_the_check_says_the_same(
+    issued: IssuedStation, inserted: tuple[str, str]
+) -> None:
+    serial, reader = inserted
+    with console_client(issued.made, "spv1") as client:
+        token = csrf_of(client.get("/periksa-kartu").text)
+        client.post("/bahasa", data={"csrf": token, "lang": "en", "back": "/periksa-kartu"})
+        html = check(client, reader).text
+    assert "Check a card" in html and "Genuine" in html
+    assert f"Card {serial} is genuine" in html
+    assert "Passive authentication" in html and "The station&#39;s record" in html

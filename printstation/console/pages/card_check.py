@@ -79,6 +79,7 @@ words.add(
             "This station never issued a card with serial {serial}."
         ),
         "Masalah yang ditemukan": "Problems found",
+        "Masalah lain pada chip: {problem}": "Another problem with the chip: {problem}",
         "Pilih pembaca chip stasiun ini.": "Choose one of this station's chip readers.",
         # the reader's errors
         "Pembaca chip tidak ditemukan": "Chip reader not found",
@@ -160,6 +161,31 @@ FINDINGS: list[tuple[re.Pattern[str], str, str]] = [
         "The chip is not locked: it still accepts writes.",
     ),
     (
+        re.compile(
+            r"the chip in reader '(?P<r>[^']*)' holds no e-KTP application \(DF (?P<d>\w+)\): "
+            r"it was never personalised"
+        ),
+        "Chip di pembaca {r} tidak memuat aplikasi KTP-el (DF {d}): kartu ini belum pernah "
+        "diisi, jadi bukan KTP-el yang diterbitkan.",
+        "The chip in reader {r} holds no e-KTP application (DF {d}): it was never "
+        "personalised, so it is not an issued e-KTP.",
+    ),
+    (
+        re.compile(r"the chip in reader '(?P<r>[^']*)' refused (?P<d>.+) \(SW (?P<sw>\w+)\)"),
+        "Chip di pembaca {r} menolak perintah {d} (SW {sw}): isinya tidak dapat dibaca.",
+        "The chip in reader {r} refused {d} (SW {sw}): its content cannot be read.",
+    ),
+    (
+        re.compile(r"(?P<f>EF \w+(?: \([^)]*\))?) is too large to read \((?P<n>\d+) bytes\)"),
+        "Berkas {f} di chip terlalu besar untuk dibaca ({n} bita).",
+        "{f} on the chip is too large to read ({n} bytes).",
+    ),
+    (
+        re.compile(r"the chip gave no size for (?P<f>EF \w+(?: \([^)]*\))?): .*"),
+        "Chip tidak memberi ukuran berkas {f}: isinya tidak dapat dibaca.",
+        "The chip gave no size for {f}: its content cannot be read.",
+    ),
+    (
         re.compile(r"the station has no issued card with serial (?P<s>\S+)"),
         "Stasiun ini tidak pernah menerbitkan kartu dengan nomor seri {s}.",
         "This station never issued a card with serial {s}.",
@@ -229,7 +255,9 @@ def finding_text(problem: str, lang: str) -> str:
         if "w" in values:
             values["w_id"] = "penanda tangan" if values["w"] == "signer" else "CA"
         return (english if lang == "en" else indonesian).format(**values)
-    return problem
+    if lang == "en":
+        return problem
+    return words.translate("Masalah lain pada chip: {problem}", lang).format(problem=problem)
 
 
 def readers(request: Request) -> list[tuple[str, str]]:
