@@ -100,6 +100,7 @@ CALLS: dict[str, Args] = {
     "printers.simulate": a("P1", {}),
     "cards.verify": a("NO SUCH READER"),
     "cards.insert_target": a(),
+    "cards.issued_card": a("NOPE"),
     "enrol.import_bundle": a(Path("/no/such/bundle")),
     "station.ca_certificate": a(),
     "audit.awaiting_destruction": a(),
