@@ -55,13 +55,13 @@ words.add(
         "Penyebab": "Cause",
         "Waktu rusak": "Spoiled at",
         "Dicatat oleh": "Recorded by",
-        "Pekerjaan": "Job",
+        "Pekerjaan cetak": "Print job",
         "Catat pemusnahan": "Record a destruction",
         "Blangko yang diperlihatkan dan dimusnahkan": "Blanks presented and destroyed",
         "Pejabat yang hadir (sedikitnya dua)": "Officials present (at least two)",
         "Nama pejabat {n}": "Official {n}'s name",
         "NIP pejabat {n}": "Official {n}'s NIP",
-        "Catatan": "Note",
+        "Catatan (boleh dikosongkan)": "Note (may be left empty)",
         "Orang kedua (saksi)": "Second person (witness)",
         "Orang kedua masuk dengan akunnya sendiri di formulir ini: orang lain, dengan NIP lain.": (
             "The second person signs on this form with their own account: someone else, "
@@ -80,7 +80,7 @@ words.add(
         "Waktu": "Time",
         "Saksi": "Witness",
         "Pejabat": "Officials",
-        "Jumlah": "Count",
+        "Jumlah blangko": "Number of blanks",
         "Orang kedua tidak dapat menandatangani": "The second person could not sign",
         "Orang kedua {name}:": "Second person {name}:",
         RECORDED: "Destruction {id} recorded: {count} spoiled blanks destroyed, witnessed by "
