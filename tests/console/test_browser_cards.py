@@ -32,10 +32,10 @@ ISSUED: dict[str, tuple[int, str, str]] = {}
 
 @pytest.fixture(scope="module")
 def console_station(tmp_path_factory: pytest.TempPathFactory) -> ConsoleStation:
-    """This module's own station: three cards printed and issued on P1 before the server
+    """This module's own station: two cards printed and issued on P1 before the server
     starts."""
-    made = make_issued_station(tmp_path_factory.mktemp("cards") / "station", 3, (READER,))
-    assert len(made.cards) == 3
+    made = make_issued_station(tmp_path_factory.mktemp("cards") / "station", 2, (READER,))
+    assert len(made.cards) == 2
     ISSUED.update(made.cards)
     return made.made
 
