@@ -52,7 +52,7 @@ words.add(
         "Tanda tangan": "Signature",
         "Sah": "Valid",
         "Tidak sah": "Not valid",
-        "Penanda tangan dokumen": "Document signer",
+        "Penanda tangan dokumen": "The document signer",
         "Tidak diketahui": "Unknown",
         "Hash berkas chip": "Hashes of the chip's files",
         "Cocok": "Match",
