@@ -187,3 +187,21 @@ def test_an_auditors_direct_post_to_any_changing_route_is_refused(
     # Each refusal is itself recorded, by the auditor, and nothing else is.
     assert written and {action for action, _ in written} == {"auth.denied"}
     assert {actor for _, actor in written} == {"aud1"}
+
+
+def test_an_auditor_checks_the_station_and_signs_a_checkpoint(server: str, page: Page) -> None:
+    login(page, server, "aud1", PINS["aud1"])
+    page.click("[data-testid=station-check-link]")
+    page.wait_for_load_state()
+    page.click("[data-testid=checks] button[type=submit]")
+    page.wait_for_load_state()
+    people = page.locator("[data-testid=check-people]").inner_text()
+    assert "Hanya satu pengawas aktif (spv1)" in people  # this station has one supervisor
+    assert "Baik" in page.locator("[data-testid=check-pki]").inner_text()
+    screenshot(page, "pemeriksaan")
+    page.click("nav a[href='/log-audit']")
+    page.wait_for_load_state()
+    page.click("[data-testid=checkpoint-button]")
+    page.wait_for_load_state()
+    assert "Titik periksa ditandatangani" in page.locator(".flash.ok").inner_text()
+    screenshot(page, "log-audit")
