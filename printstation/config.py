@@ -67,6 +67,15 @@ class OfficeConfig:
     issue_place: str = "KOTA KUPANG"
     #: Dates on the card (issue date) are the office's local dates: WITA for NTT.
     timezone: str = "Asia/Makassar"
+    #: The office's letters (kop surat, signatures). Empty: the agency's usual name, no
+    #: address line, and blank lines where a name or NIP is written by hand.
+    name: str = ""
+    address: str = ""
+    head_name: str = ""
+    head_nip: str = ""
+    head_title: str = "Kepala Dinas"
+    #: Whom the monthly blank-use report goes to (empty: the province's Dinas head).
+    report_to: str = ""
 
 
 @dataclass(frozen=True)
