@@ -524,3 +524,97 @@ def log(
             f"{e.id:>6}  {e.at[:19].replace('T', ' ')} {found.zone}  {e.actor:<12} "
             f"{e.action:<22} {e.subject}" + (f"  ({extra})" if extra else "")
         )
+
+
+@audit_group.command()
+@click.option(
+    "--month",
+    help="The office month, YYYY-MM (default: this month, to today).",
+)
+@click.option(
+    "--out",
+    type=click.Path(),
+    help="Write the office's letter (PDF) to this folder or file.",
+)
+@click.option("--csv", "csv_file", type=click.Path(), help="Write the CSV (one line a month).")
+@click.option("--number", help="The letter's Nomor (else a line left to fill in by hand).")
+@json_option
+@acting
+def monthly(
+    station: Station,
+    actor: Actor,
+    month: str | None,
+    out: str | None,
+    csv_file: str | None,
+    number: str | None,
+    as_json: bool,
+) -> None:
+    """The monthly blank-use report for the province (laporan bulanan penggunaan blangko).
+
+    Received by lot and allocation letter, issued, spoiled by cause, destroyed, pending
+    write-off, unknown, on hand as the month opened and closed, and each earlier month of
+    the year. Exits 1 when a month's figures do not balance.
+    """
+    from printstation.reports.monthly import monthly_csv
+
+    report = ops.monthly(station, actor, month, pdf=Path(out) if out else None, number=number)
+    result = report.data
+    files: dict[str, str] = {}
+    if report.pdf:
+        files["file"] = report.pdf
+    if csv_file:
+        text = monthly_csv(
+            result, regency=station.config.office.regency, station=station.config.name
+        )
+        files["csv"] = str(_write_text(text, Path(csv_file), report.name, "csv"))
+    if as_json:
+        emit_json(result.as_json() | files)
+    else:
+        click.echo(_monthly_text(result), nl=False)
+        for path in files.values():
+            click.echo(path)
+    unbalanced = [m for m in result.months if not m.balanced]
+    for m in unbalanced:
+        for problem in m.problems:
+            click.echo(f"not balanced ({m.month:%Y-%m}): {problem}", err=True)
+    if unbalanced:
+        sys.exit(EXIT_CHECK_FAILED)
+
+
+def _monthly_text(result: Any) -> str:
+    m = result.figures
+    upto = f" (to {m.last.isoformat()}, still running)" if result.running else ""
+    lines = [f"Monthly blank use {result.month:%Y-%m}{upto} ({result.tz.key})"]
+    figures = [
+        ("opening on hand", m.opening_on_hand),
+        ("received", m.received),
+        ("issued", m.issued),
+        ("spoiled", m.spoiled),
+        ("unknown", m.unknown),
+        ("pending write-off", m.pending),
+        ("closing on hand", m.closing_on_hand),
+        ("destroyed", m.destroyed),
+        ("awaiting destruction", m.awaiting_closing),
+    ]
+    lines += [f"  {item:<22} {value:>8}" for item, value in figures]
+    for lot in m.lots:
+        lines.append(
+            f"  lot {lot.id} received {lot.day.isoformat()}: {lot.count} blanks "
+            f"{lot.first_serial}..{lot.last_serial}, letter {lot.reference}"
+        )
+    causes = ", ".join(f"{cause_label(c)} {n}" for c, n in m.spoiled_by_cause.items() if n)
+    if causes:
+        lines.append(f"  spoiled by cause: {causes}")
+    if m.pending_serials:
+        lines.append(
+            f"  pending write-off (awaiting a second person): {', '.join(m.pending_serials)}"
+        )
+    if len(result.months) > 1:
+        lines.append("  month     opening received issued spoiled destroyed closing")
+        for row in result.months:
+            lines.append(
+                f"  {row.month:%Y-%m} {row.opening_on_hand:>9} {row.received:>8} {row.issued:>6} "
+                f"{row.spoiled:>7} {row.destroyed:>9} {row.closing_on_hand:>7}"
+            )
+    lines.append("  ledger: " + ("balanced" if m.balanced else "NOT BALANCED"))
+    return "\n".join(lines) + "\n"

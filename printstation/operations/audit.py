@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from printstation.ledger.checkpoints import Checkpoint
     from printstation.ledger.replay import LedgerProblem
     from printstation.reports.destruction import DestructionRecord
+    from printstation.reports.monthly import MonthlyReport
     from printstation.reports.reconcile import Reconciliation
     from printstation.station import Station
 
@@ -736,3 +737,60 @@ def recent_destructions(
                 )
             )
         return shown
+
+
+@operation("audit.report")
+def monthly(
+    station: Station,
+    actor: Actor,
+    month: str | date | None = None,
+    *,
+    pdf: Path | None = None,
+    number: str | None = None,
+) -> Report[MonthlyReport]:
+    """The monthly blank-use report for the province (laporan bulanan penggunaan blangko)
+    for ``month`` (``YYYY-MM``, default this month): on hand as it opened and closed,
+    received by lot and allocation letter, issued, spoiled by cause, destroyed, pending
+    write-off, unknown, with each earlier month of the year. ``pdf``: a file (or a folder
+    for the usual name) for the office's letter; ``number``: its Nomor (else a line to
+    fill in). The head of office signs as the configuration names them, the maker as
+    their account does."""
+    from printstation.reports.monthly import Signatory, monthly_report, parse_month
+    from printstation.storage.models import User
+
+    today = station.today()
+    if month is None:
+        first = today.replace(day=1)
+    elif isinstance(month, date):
+        first = month.replace(day=1)
+    else:
+        first = parse_month(month)
+    office = station.config.office
+    with transaction(station) as s:
+        account = s.get(User, actor.name)
+        maker = Signatory(
+            "Pengelola Blangko KTP-el",
+            (account.full_name if account is not None else None) or "",
+            actor.nip or "",
+        )
+        head = Signatory(office.head_title or "Kepala Dinas", office.head_name, office.head_nip)
+        result = monthly_report(
+            s,
+            station.timezone,
+            first,
+            today=today,
+            number=number or "",
+            head=head,
+            maker=maker,
+        )
+        name = f"laporan-bulanan-blangko-{first:%Y-%m}"
+        station.checkpoint(s, f"report {name}")
+    if pdf is None:
+        return Report(result, name)
+
+    def write(path: Path, **kw: Any) -> Path:
+        from printstation.reports.monthly import write_pdf
+
+        return write_pdf(result, path, office, **kw)
+
+    return Report(result, name, _write_pdf(station, pdf, name, write))

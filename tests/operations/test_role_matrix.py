@@ -69,6 +69,7 @@ CALLS: dict[str, Args] = {
     # a witness not signed in: refused past the recorder's role check
     "audit.destroy": a(Actor("ani", "operator"), ["NOPE"], ["X:1"]),
     "audit.posting": a(),
+    "audit.monthly": a(),
     "audit.verify_chain": a(),
     "audit.checkpoint": a(),
     "audit.log": a(1),
