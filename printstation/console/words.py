@@ -74,7 +74,14 @@ _extra: dict[str, str] = {}
 
 
 def add(words: dict[str, str]) -> None:
-    """A page module's own words (Indonesian -> English)."""
+    """A page module's own words (Indonesian -> English). The table is one for the whole
+    console: a word another page already gave a different English is refused when the
+    page is imported (one Indonesian word, one English; say the other sense in other
+    words, e.g. "Pekerjaan cetak" for a print job beside the holder's "Pekerjaan")."""
+    for word, english in words.items():
+        known = ENGLISH.get(word) or _extra.get(word)
+        if known is not None and known != english:
+            raise ValueError(f"{word!r} is {known!r} in English already, not {english!r}")
     _extra.update(words)
 
 

@@ -60,3 +60,11 @@ def test_dates_and_times_are_the_offices(moment: str, lang: str, shown: str) -> 
     from zoneinfo import ZoneInfo
 
     assert words.when(datetime.fromisoformat(moment), ZoneInfo("Asia/Makassar"), lang) == shown
+
+
+def test_one_indonesian_word_has_one_english_across_the_pages() -> None:
+    load_pages()  # every page's words.add ran: none gave a known word another English
+    words.add({"Pekerjaan cetak": words.translate("Pekerjaan cetak", "en")})  # the same: fine
+    with pytest.raises(ValueError, match="'Pekerjaan cetak' is 'Print job' in English already"):
+        words.add({"Pekerjaan cetak": "Occupation"})
+    assert words.translate("Pekerjaan cetak", "en") == "Print job"

@@ -59,7 +59,6 @@ words.add(
         "Menurut printer": "Per the printer",
         "Kartu ditarik": "Cards fed",
         "dibaca": "read",
-        "Pekerjaan": "Job",
         "Kejadian terakhir": "Last event",
         "Kartu ada di tangan saya": "I hold the card",
         "Catatan": "Note",

@@ -67,7 +67,6 @@ words.add(
         "Buku blangko berbeda dari log audit: {count} selisih.": (
             "The blank ledger differs from its audit log: {count} difference(s)."
         ),
-        "Catatan": "Notes",
         "Kembali ke log audit": "Back to the audit log",
         "Nomor pekerjaan harus berupa angka.": "The job number must be a number.",
         "Tanggal tidak sah: pakai bentuk tahun-bulan-tanggal.": (

@@ -78,7 +78,6 @@ words.add(
         ),
         "Pekerjaan ini sudah diselesaikan.": "This job has been settled.",
         "Pemegang": "Holder",
-        "Blangko": "Blank",
         "Semua printer": "All printers",
         "Batas kartu (kosongkan untuk semua)": "Card limit (empty for all)",
         "Batas kartu harus berupa angka 1 atau lebih.": (

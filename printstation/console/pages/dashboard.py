@@ -11,7 +11,6 @@ from printstation.console import live_view, web, words
 
 words.add(
     {
-        "Printer": "Printers",
         "Pekerjaan prioritas": "Priority jobs",
         "Tidak ada pekerjaan prioritas yang menunggu.": "No priority job is waiting.",
         "Tenggat": "Deadline",
@@ -26,7 +25,7 @@ words.add(
         "Sisa": "On hand",
         "Cadangan prioritas": "Priority reserve",
         "Batas minimum": "Low-stock level",
-        "Di printer": "In printers",
+        "Dimuat di printer": "Loaded in printers",
         "Di gudang": "On the shelf",
         "Stok blangko di bawah batas minimum.": "Blank stock is below the low-stock level.",
         "Blangko di gudang di bawah cadangan prioritas.": (
@@ -35,8 +34,6 @@ words.add(
         "Jumlah": "Total",
         "dan {n} lainnya": "and {n} more",
         "Lihat semua": "See all",
-        "CPNS": "CPNS",
-        "17 tahun": "17 years old",
         "bencana": "disaster",
         "suket": "certificate (suket)",
         "lainnya": "other",

@@ -51,7 +51,6 @@ words.add(
         "Seimbang": "Balanced",
         "Tidak seimbang": "Does not balance",
         "Di gudang": "On the shelf",
-        "Di printer": "In printers",
         "Di printer {printer}": "In printer {printer}",
         "Cadangan prioritas": "Priority reserve",
         "Batas minimum": "Low-stock level",
