@@ -34,7 +34,8 @@ class Station:
 
         self.audit_key = KeyFile(self.audit_key_path)
         self.db = Database(
-            self.config.database_url, audit=AuditSetup(self.audit_key, self.checkpoint)
+            self.config.database_url,
+            audit=AuditSetup(self.audit_key, self.checkpoint, station=self.config.name),
         )
 
     @property

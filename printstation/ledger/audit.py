@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from printstation.errors import ConfigError
+from printstation.ledger import outbox
 from printstation.storage.db import AUDIT_INFO, AuditSetup
 from printstation.storage.models import AuditEvent, AuditHead, utcnow
 
@@ -143,6 +144,7 @@ def record(session: Session, actor: str, action: str, subject: str, /, **detail:
     session.add(event)
     head.last_id = event.id
     head.last_hash = event.hash
+    outbox.from_event(session, event)  # its report for the central system, if it has one
     checkpoint = setup_of(session).checkpoint
     if checkpoint is not None and (
         head.checkpoint_at is None or at - head.checkpoint_at >= CHECKPOINT_EVERY

@@ -239,6 +239,21 @@ def take(
         )
     )
     head.checkpoint_at = at
+    from printstation.ledger.outbox import append
+
+    append(
+        session,
+        "audit.checkpoint",
+        {
+            "reason": checkpoint.reason,
+            "event_id": checkpoint.event_id,
+            "mac": checkpoint.mac,
+            "keyed_from": checkpoint.keyed_from,
+            "method": checkpoint.method,
+            "signature": signature,
+        },
+        at=at,
+    )
     if file is not None:
         _after_commit(session, file, checkpoint.line())
     return checkpoint

@@ -304,6 +304,11 @@ def posting(
         result = run(s, station.timezone, when, when, today=station.today())
         name = f"posting-stok-blangko-{when.isoformat()}"
         station.checkpoint(s, f"report {name}")
+        from printstation.ledger.outbox import append as report_up
+        from printstation.reports.posting import posting_json
+        from printstation.storage.models import utcnow
+
+        report_up(s, "stock.posting", posting_json(result), at=utcnow())
     if pdf is None:
         return Report(result, name)
 

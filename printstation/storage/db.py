@@ -179,6 +179,8 @@ class AuditSetup:
 
     key: bytes | Callable[[Session], bytes] | None
     checkpoint: Callable[[Session, str], object] | None = None
+    #: The station's name, which its reports for the central system carry (the outbox).
+    station: str | None = None
 
 
 class Database:

@@ -449,3 +449,33 @@ class Destruction(Base):
     officials: Mapped[list[dict[str, str]]] = mapped_column(JSON)
     count: Mapped[int] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class OutboxRecord(Base):
+    """A report for the central system, written in the transaction of the event it tells
+    (see printstation.ledger.outbox); pending until the central system acknowledges it.
+
+    ``seq`` is gapless: it is numbered while the audit chain's head row is locked, so two
+    stations sharing a database never share or skip a number.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "acked_at", "seq"),)
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    #: The idempotency key the central system deduplicates by (station name and a UUID).
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    station: Mapped[str] = mapped_column(String(40))
+    #: UTC, without a zone (as the audit events).
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=False))
+    #: The audit event that recorded the change (None for a checkpoint).
+    event_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: The central system's acknowledgement: its id for the record and when it was taken.
+    ack_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    acked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=False), nullable=True)
+    #: How it was acknowledged: "sync" (over the link) or "file" (an ack file carried in).
+    acked_by: Mapped[str | None] = mapped_column(String(20), nullable=True)
