@@ -53,6 +53,12 @@ def progress_events(progress: Progress, task: TaskID) -> Callable[..., None]:
     help="Leave a ready station (enrolments imported, blanks loaded) for 'batch run'.",
 )
 @click.option("--blanks", type=click.IntRange(0), help="Blanks to receive (default 2 x cards).")
+@click.option(
+    "--surge",
+    type=click.IntRange(1, 10_000),
+    help="Leave a station a month into service with a day's CPNS surge of this many "
+    "priority jobs with deadlines, for 'stock forecast' and 'stock request'.",
+)
 @json_option
 def demo(
     cards: int,
@@ -61,6 +67,7 @@ def demo(
     fail_chip: tuple[int, ...],
     prepare_only: bool,
     blanks: int | None,
+    surge: int | None,
     as_json: bool,
 ) -> None:
     """Run the whole station on simulated hardware and SQLite.
@@ -68,8 +75,22 @@ def demo(
     OUT may be a new folder or one the demo made before (made again from nothing); a
     folder that holds any other station is refused.
     """
-    from printstation.tools.demo import prepare_demo, run_demo
+    from printstation.tools.demo import SURGE_PIN, prepare_demo, prepare_surge, run_demo
 
+    if surge is not None:
+        with reporting(as_json):
+            station = prepare_surge(Path(out), surge=surge)
+            config, name = str(station.config.source), station.config.name
+            station.close()
+        if as_json:
+            emit_json({"config": config, "name": name, "surge": surge, "pin": SURGE_PIN})
+        else:
+            click.echo(
+                f"station with a CPNS surge of {surge} priority jobs ready: "
+                f"PRINTSTATION_USER=pengawas PRINTSTATION_PIN={SURGE_PIN} "
+                f"printstation --config {config} stock forecast"
+            )
+        return
     if prepare_only:
         with reporting(as_json):
             station = prepare_demo(

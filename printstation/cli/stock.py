@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 import click
@@ -13,6 +14,7 @@ from printstation.reports.indonesian import cause_label
 
 if TYPE_CHECKING:
     from printstation.operations.base import Actor
+    from printstation.reports.forecast import Forecast
     from printstation.station import Station
 
 
@@ -279,3 +281,96 @@ def threshold(station: Station, actor: Actor, blanks: int, as_json: bool) -> Non
         emit_json(done)
     else:
         click.echo(f"low-stock level set to {done.new} blanks (was {done.old})")
+
+
+@stock.command()
+@json_option
+@acting
+def forecast(station: Station, actor: Actor, as_json: bool) -> None:
+    """When the blanks run out at the last 7 and 30 days' issue rate, counting the queue."""
+    found = ops.forecast(station, actor)
+    if as_json:
+        emit_json(found)
+    else:
+        click.echo(forecast_text(found), nl=False)
+
+
+def _day(value: date | None, never: str = "never at this rate") -> str:
+    return never if value is None else f"{value.isoformat()} ({value:%a})"
+
+
+def forecast_text(found: Forecast) -> str:
+    """The forecast as ``stock forecast`` prints it."""
+    lines = [
+        f"Stock forecast {found.today.isoformat()} ({found.timezone})",
+        f"  on hand              {found.on_hand:>8}  (in printers {found.loaded}, "
+        f"not loaded {found.not_loaded})",
+        f"  priority reserve     {found.reserve:>8}",
+        f"  low-stock level      {found.low_stock:>8}",
+        f"  queued demand        {found.demand:>8}  (priority {found.priority_demand}, of them "
+        f"{found.awaiting_approval} awaiting approval; ordinary {found.ordinary_demand}; "
+        f"printing now {found.printing})",
+    ]
+    if found.shortfall:
+        lines.append(f"  SHORT FOR THE QUEUE  {found.shortfall:>8}  blanks today")
+    else:
+        lines.append(f"  left after the queue {found.free:>8}")
+    for p in found.projections:
+        lines.append(
+            f"  last {p.days:>2} days: {p.issued} issued, {p.rate:.1f}/day; reaches the reserve "
+            f"{_day(p.reserve_on)}, runs out {_day(p.zero_on)}"
+        )
+    covered = len(found.priority_jobs) - len(found.at_risk)
+    lines.append(
+        f"  priority jobs: {len(found.priority_jobs)}, {covered} covered by the stock, "
+        f"{len(found.at_risk)} AT RISK"
+        if found.at_risk
+        else f"  priority jobs: {len(found.priority_jobs)}, all covered by the stock"
+    )
+    for j in found.at_risk[:20]:
+        deadline = j.deadline.isoformat() if j.deadline else "no deadline"
+        waiting = ", awaiting approval" if j.awaiting_approval else ""
+        lines.append(
+            f"    #{j.position:<4} job {j.job:<6} {j.nik}  {j.reason or '-':<8} "
+            f"deadline {deadline}{waiting}"
+        )
+    if len(found.at_risk) > 20:
+        lines.append(f"    ... and {len(found.at_risk) - 20} more")
+    for r in found.ribbons:
+        if r.ribbon_left is None:
+            lines.append(f"  ribbon {r.printer}: not known ({r.error or 'no reading'})")
+            continue
+        verdict = f"SHORT by {r.short}" if r.short else "enough"
+        lines.append(
+            f"  ribbon {r.printer}: {r.ribbon_left} prints left; {r.queued_for_it} jobs bound "
+            f"to it, {r.queued_any} for any printer: {verdict}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+@stock.command("request")
+@click.option("--count", required=True, type=click.IntRange(1, 1_000_000), help="Blanks asked.")
+@click.option(
+    "--out",
+    type=click.Path(),
+    default=".",
+    help="The PDF file, or a folder for permohonan-blangko-DATE.pdf (default: here).",
+)
+@click.option("--number", help="The letter's Nomor (default: one with the number left blank).")
+@json_option
+@acting
+def request_letter(
+    station: Station, actor: Actor, count: int, out: str, number: str | None, as_json: bool
+) -> None:
+    """Write the blank request letter (surat permohonan blangko) as a PDF, with the forecast."""
+    from pathlib import Path
+
+    done = ops.request_letter(station, actor, count, Path(out), number=number)
+    if as_json:
+        emit_json(done)
+        return
+    f = done.forecast
+    click.echo(
+        f"wrote {done.path}: {done.count} blanks asked; on hand {f.on_hand}, queued "
+        f"{f.demand} (priority {f.priority_demand}, {len(f.at_risk)} not covered)"
+    )

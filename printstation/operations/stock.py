@@ -16,7 +16,10 @@ from printstation.errors import InputError, StockError
 from printstation.operations.base import Actor, operation, transaction
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from printstation.operations.writeoffs import WriteOffRequest
+    from printstation.reports.forecast import Forecast
     from printstation.station import Station
 
 #: The largest lot ``stock receive`` takes (one allocation letter's blanks).
@@ -349,3 +352,80 @@ def _set(station: Station, actor: Actor, key: str, blanks: int) -> SettingResult
     with transaction(station) as s:
         old = set_setting(s, key, blanks, actor.name)
     return SettingResult(key, old, blanks, actor.name)
+
+
+@dataclass(frozen=True)
+class RequestLetter:
+    """The blank request letter written, with the forecast it gives as evidence."""
+
+    path: str
+    count: int
+    forecast: Forecast
+
+
+@operation("stock.read")
+def forecast(station: Station, actor: Actor) -> Forecast:
+    """When the blanks on hand reach the reserve and run out at the last 7 and 30 office
+    days' issue rate, counting the queue; the priority jobs the stock does not cover; each
+    printer's ribbon against the queue (printstation.reports.forecast)."""
+    from printstation.reports import forecast as figures
+
+    left, errors = _ribbons(station)
+    with transaction(station) as s:
+        return figures.forecast(s, station.timezone, station.today(), left, errors)
+
+
+@operation("stock.request")
+def request_letter(
+    station: Station, actor: Actor, count: int, out: Path, *, number: str | None = None
+) -> RequestLetter:
+    """Write the surat permohonan blangko asking for ``count`` blanks, with the forecast
+    as its evidence, to ``out`` (a folder: as permohonan-blangko-DATE.pdf in it). Audited."""
+    from datetime import UTC, datetime
+
+    from printstation.ledger import audit
+    from printstation.reports import forecast as figures
+    from printstation.reports.request_letter import write_request_letter
+
+    if not 1 <= count <= MAX_LOT:
+        raise InputError(f"ask for 1 to {MAX_LOT:,} blanks, not {count:,}")
+    left, errors = _ribbons(station)
+    with transaction(station) as s:
+        found = figures.forecast(s, station.timezone, station.today(), left, errors)
+        path = out / f"permohonan-blangko-{found.today.isoformat()}.pdf" if out.is_dir() else out
+        write_request_letter(
+            found,
+            count,
+            path,
+            station.config.office,
+            station=station.config.name,
+            now=datetime.now(UTC),
+            number=number,
+        )
+        audit.record(
+            s,
+            actor.name,
+            "stock.request",
+            f"{count} blanks",
+            count=count,
+            on_hand=found.on_hand,
+            demand=found.demand,
+            at_risk=len(found.at_risk),
+            file=path.name,
+        )
+    return RequestLetter(path=str(path), count=count, forecast=found)
+
+
+def _ribbons(station: Station) -> tuple[dict[str, int | None], dict[str, str | None]]:
+    """Each printer's ribbon prints left: as its batch last saw it, else read now."""
+    from printstation.jobs.host import printing_status
+    from printstation.jobs.status import read_printer
+
+    left: dict[str, int | None] = {}
+    errors: dict[str, str | None] = {}
+    for cfg in station.config.printers:
+        found = printing_status(station, cfg.name) or read_printer(station, cfg)
+        value = found.get("ribbon_left")
+        left[cfg.name] = value if isinstance(value, int) else None
+        errors[cfg.name] = found.get("error")
+    return left, errors

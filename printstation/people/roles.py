@@ -27,6 +27,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "enrol.import": frozenset({"operator"}),
     "stock.receive": frozenset({"operator", "supervisor"}),
     "stock.load": frozenset({"operator"}),
+    #: Write the blank request letter to the province (surat permohonan blangko).
+    "stock.request": frozenset({"operator", "supervisor"}),
     #: Ask for a blank to be written off (spoiled by hand, lost): a supervisor decides.
     "writeoff.request": frozenset({"operator", "supervisor"}),
     "batch.run": frozenset({"operator"}),
@@ -52,6 +54,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # destroying spoiled cards: recorded by one, seen by a second person
     "destruction.record": frozenset({"auditor", "supervisor"}),
     "destruction.witness": frozenset({"operator", "supervisor", "auditor"}),
+    # reporting up: the outbox's records sent to the central system (or carried as a
+    # signed file) and its acknowledgement applied; the console's service does it itself
+    "outbox.sync": frozenset({"operator", "supervisor"}),
 }
 
 

@@ -13,6 +13,7 @@ import os
 import shutil
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -316,3 +317,145 @@ def run_demo(
         unresolved=int(unresolved),
         timings={"prepare_s": prepared - started, "batch_s": ran - prepared},
     )
+
+
+#: The demo's CPNS surge: the accounts that ask for and approve the priority prints.
+SURGE_PEOPLE = {
+    "pengawas": ("supervisor", "Yohanes Nahak", "198003122005011002"),
+    "petugas": ("operator", "Maria Goreti Bano", "199105242015032001"),
+}
+SURGE_PIN = "246810"
+
+
+def add_history(station: Station, per_day: dict[int, int], printer: str | None = None) -> int:
+    """Cards issued on past office days: ``per_day`` maps days ago (1: yesterday) to the
+    cards issued that day, taken from the queue's oldest jobs and the lowest blanks on
+    hand (loaded into the printer, bound and issued through the ledger, their issue moved
+    to that day's noon)."""
+    from datetime import UTC, datetime, time, timedelta
+
+    printer = printer or station.config.printers[0].name
+    for ago, count in sorted(per_day.items(), reverse=True):
+        if count <= 0:
+            continue
+        day = station.today() - timedelta(days=ago)
+        moment = datetime.combine(day, time(12), tzinfo=station.timezone).astimezone(UTC)
+        with station.db.session() as s:
+            serials = BlankLedger(s, DEMO_ACTOR).on_hand_serials(count)
+        if len(serials) < count:
+            raise ConfigError(f"the history needs {count} blanks on hand: there are {len(serials)}")
+        with station.db.transaction() as s:
+            # The ledger's record only: these blanks went through the printer on that day.
+            BlankLedger(s, DEMO_ACTOR).load(printer, serials)
+            jobs = list(
+                s.execute(select(Job).where(Job.state == "queued").order_by(Job.id).limit(count))
+                .scalars()
+                .all()
+            )
+            if len(jobs) < count:
+                raise ConfigError(f"the history needs {count} queued jobs: there are {len(jobs)}")
+            ledger = BlankLedger(s, DEMO_ACTOR)
+            for job, serial in zip(jobs, serials, strict=True):
+                ledger.identify(serial, printer, job)
+                card = ledger.issue(serial, job, printer)
+                card.issued_at = moment
+                job.state, job.serial, job.printer = "issued", serial, printer
+    return sum(per_day.values())
+
+
+def add_surge(
+    station: Station,
+    count: int,
+    *,
+    requester: str,
+    approver: str,
+    first_deadline: int = 3,
+    spread: int = 5,
+    awaiting: int = 0,
+) -> list[int]:
+    """A CPNS surge: ``count`` queued jobs made priority (reason cpns), asked for by
+    ``requester`` and approved by ``approver`` (another person), their deadlines from
+    ``first_deadline`` days ahead over ``spread`` days; the last ``awaiting`` of them
+    are left awaiting approval. Returns the jobs."""
+    from datetime import timedelta
+
+    from printstation.jobs import approvals
+
+    with station.db.transaction() as s:
+        jobs = list(
+            s.execute(
+                select(Job.id)
+                .where(Job.state == "queued", Job.priority_rank != 0)
+                .order_by(Job.id.desc())
+                .limit(count)
+            ).scalars()
+        )
+        jobs.reverse()
+        for n, job_id in enumerate(jobs):
+            deadline = station.today() + timedelta(days=first_deadline + n * spread // count)
+            asked = approvals.request_priority(
+                s,
+                job_id,
+                "cpns",
+                requester,
+                deadline=deadline,
+                note="pemberkasan CPNS",
+            )
+            if n < count - awaiting:
+                approvals.decide(s, asked.id, approver, approve=True)
+    return jobs
+
+
+def prepare_surge(
+    out: Path,
+    *,
+    surge: int = 150,
+    ordinary: int = 30,
+    history: dict[int, int] | None = None,
+    on_hand: int = 120,
+    loaded: int = 40,
+) -> Station:
+    """``printstation demo --surge``: a station a month into service (the history's cards
+    issued), a day's CPNS surge of priority jobs with deadlines and an ordinary queue
+    behind them, ``on_hand`` blanks left (``loaded`` of them in printer P1), a reserve of
+    20 and a low-stock level of 50; the accounts of SURGE_PEOPLE (PIN SURGE_PIN) asked for
+    and approved the priorities."""
+    from printstation.ledger.stock import set_setting
+    from printstation.people.users import add_user
+
+    history = history if history is not None else surge_history()
+    issued = sum(history.values())
+    station = prepare_demo(out, issued + surge + ordinary, 1, blanks=0)
+    with station.db.transaction() as s:
+        for name, (role, full_name, nip) in SURGE_PEOPLE.items():
+            add_user(s, name, role, SURGE_PIN, by=DEMO_ACTOR, full_name=full_name, nip=nip)
+        set_setting(s, "reserve", 20, "pengawas")
+        set_setting(s, "low_stock", 50, "pengawas")
+        BlankLedger(s, "pengawas").receive(
+            DEMO_FIRST_SERIAL, issued + on_hand, reference="DEMO/BLANGKO/2026/001"
+        )
+    add_history(station, history)
+    if loaded:
+        with station.db.session() as s:
+            serials = BlankLedger(s, DEMO_ACTOR).on_hand_serials(min(loaded, on_hand))
+        load_blanks(station, "P1", serials, "petugas")
+    add_surge(
+        station, surge, requester="petugas", approver="pengawas", awaiting=min(10, surge // 10)
+    )
+    return station
+
+
+def surge_history(today: date | None = None) -> dict[int, int]:
+    """A month of issues: 3 a day, 7 a day over the last week, none on Sundays (days ago
+    to cards issued)."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from printstation.config import OfficeConfig
+
+    today = today or datetime.now(ZoneInfo(OfficeConfig().timezone)).date()
+    return {
+        ago: 7 if ago <= 7 else 3
+        for ago in range(1, 31)
+        if (today - timedelta(days=ago)).weekday() != 6
+    }

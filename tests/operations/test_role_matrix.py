@@ -106,6 +106,8 @@ CALLS: dict[str, Args] = {
     "station.ca_certificate": a(),
     "audit.awaiting_destruction": a(),
     "audit.recent_destructions": a(),
+    "stock.forecast": a(),
+    "stock.request_letter": a(0, Path("/no/such/folder/letter.pdf")),  # a count refused
 }
 
 
