@@ -114,6 +114,26 @@ class ConsoleConfig:
 
 
 @dataclass(frozen=True)
+class CentralConfig:
+    """The ``[central]`` table: the central system's endpoint for the outbox's reports."""
+
+    url: str
+    #: The station's client certificate and key (PEM), where the endpoint asks for one.
+    cert: Path | None = None
+    key: Path | None = None
+    #: The CA file the endpoint's HTTPS certificate is checked against (None: the system's).
+    ca: Path | None = None
+    #: Records per request; seconds between the console's deliveries; per request.
+    batch: int = 100
+    interval: float = 60.0
+    timeout: float = 10.0
+    #: Tries of one request, and the first and longest pause between them (doubling).
+    retries: int = 5
+    backoff: float = 1.0
+    backoff_max: float = 60.0
+
+
+@dataclass(frozen=True)
 class StationConfig:
     name: str
     database_url: str
@@ -128,6 +148,8 @@ class StationConfig:
     source: Path | None = None
     pki: PkiConfig | None = None
     console: ConsoleConfig = field(default_factory=ConsoleConfig)
+    #: ``[central]``: where the outbox's reports go (None: not configured).
+    central: CentralConfig | None = None
 
     @property
     def sim_dir(self) -> Path:
@@ -211,6 +233,7 @@ def parse_config(data: dict[str, Any], *, base: Path, source: Path | None = None
         source=source,
         pki=pki_cfg,
         console=parse_console(data.get("console", {}), where),
+        central=parse_central(data.get("central"), base, where),
     )
 
 
@@ -357,3 +380,45 @@ def _dump_toml(data: dict[str, Any]) -> str:
     out: list[str] = ["# printstation station configuration"]
     _dump_table("", data, out)
     return "\n".join(out).strip() + "\n"
+
+
+def parse_central(
+    table: dict[str, Any] | None, base: Path, where: str = "configuration"
+) -> CentralConfig | None:
+    """The ``[central]`` table: the endpoint's URL, the client certificate, the CA file,
+    batch size and timing of the outbox's delivery."""
+    if table is None:
+        return None
+    url = str(_require(table, "url", f"{where}: central"))
+    if not url.startswith(("https://", "http://")):
+        raise ConfigError(f"[central] url must be an https:// address, got {url!r}", where=where)
+
+    def path(key: str) -> Path | None:
+        value = table.get(key)
+        return (base / str(value)).resolve() if value else None
+
+    def number(key: str, default: float, low: float, high: float) -> float:
+        value = table.get(key, default)
+        number_given = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number_given or not low <= value <= high:
+            raise ConfigError(
+                f"[central] {key} must be a number from {low:g} to {high:g}, got {value!r}",
+                where=where,
+            )
+        return float(value)
+
+    cert, key = path("cert"), path("key")
+    if (cert is None) != (key is None):
+        raise ConfigError("[central] cert and key go together: give both or neither", where=where)
+    return CentralConfig(
+        url=url,
+        cert=cert,
+        key=key,
+        ca=path("ca"),
+        batch=int(number("batch", 100, 1, 10000)),
+        interval=number("interval", 60.0, 0.01, 86400),
+        timeout=number("timeout", 10.0, 0.1, 600),
+        retries=int(number("retries", 5, 1, 100)),
+        backoff=number("backoff", 1.0, 0.001, 3600),
+        backoff_max=number("backoff_max", 60.0, 0.001, 86400),
+    )

@@ -77,6 +77,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Blank cards: receive, load, show, spoil, lost, write-offs; reserve, low-stock level.",
     ),
     "user": ("users", "Accounts of people: add, list, disable, enable, unlock, PINs."),
+    "sync": ("outbox", "Send the outbox's pending records to the central system ([central] url)."),
+    "export": (
+        "outbox",
+        "Reports carried on a flash disk: the signed status file and its acknowledgement.",
+    ),
+    "tools": ("tools", "Tools beside the station: the reference central receiver."),
 }
 COMMAND_MODULES = tuple(sorted({module for module, _ in COMMANDS.values()}))
 

@@ -184,10 +184,14 @@ def create_app(config: str | None = None, *, station: Any = None) -> Starlette:
         from printstation.operations import batch
 
         await web.blocking(batch.open_host, opened)
+        from printstation.operations import outbox
+
+        outbox.open_sender(opened)  # reports to the central system, every [central] interval
         try:
             yield
         finally:
             closing.set()
+            await web.blocking(outbox.close_sender, opened, STOP_SECONDS)
             await web.blocking(batch.close_host, opened, STOP_SECONDS)
             if station is None:
                 opened.close()

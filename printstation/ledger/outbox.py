@@ -72,7 +72,7 @@ def append(
     locked_head(session)
     seq = _next_seq(session)
     station = station_of(session)
-    key = f"{station}:{uuid.uuid4()}"
+    key = str(uuid.uuid4())
     at = at.replace(tzinfo=None)
     payload = {
         "format": FORMAT,

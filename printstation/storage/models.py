@@ -463,7 +463,7 @@ class OutboxRecord(Base):
     __table_args__ = (Index("ix_outbox_pending", "acked_at", "seq"),)
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    #: The idempotency key the central system deduplicates by (station name and a UUID).
+    #: The idempotency key the central system deduplicates by (a UUID).
     key: Mapped[str] = mapped_column(String(80), unique=True)
     kind: Mapped[str] = mapped_column(String(40))
     station: Mapped[str] = mapped_column(String(40))

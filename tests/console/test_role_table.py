@@ -80,6 +80,9 @@ ELSEWHERE = {
     "card.insert": "a simulator training command, not an office action",
     # No operation asks for it: the station's keys are made at set-up, on the machine.
     "pki.manage": "no operation: keys are made at set-up, on the station's machine",
+    # The console's server delivers the outbox on its own every [central] interval; a
+    # person sends it now, or carries it as a signed file, at the command line.
+    "outbox.sync": "the server's own delivery; printstation sync / export at the command line",
     # The letter to the province is written from the command line with the count the
     # head of the office decided (printstation stock request --count N).
     "stock.request": "a letter written at the command line (printstation stock request)",

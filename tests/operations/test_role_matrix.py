@@ -106,6 +106,10 @@ CALLS: dict[str, Args] = {
     "station.ca_certificate": a(),
     "audit.awaiting_destruction": a(),
     "audit.recent_destructions": a(),
+    "outbox.status": a(),
+    "outbox.sync": a(),  # no [central] in the test station: refused past the role check
+    "outbox.export_status": a(0, Path("/no/such/folder/status.p7m")),  # --since 0 refused
+    "outbox.apply_ack": a(Path("/no/such/ack.json")),
     "stock.forecast": a(),
     "stock.request_letter": a(0, Path("/no/such/folder/letter.pdf")),  # a count refused
 }

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from printstation.console import web, words
+from printstation.console import forecast_card, web, words
 
 #: What asking for a write-off says.
 WRITEOFF_ASKED = (
@@ -226,7 +226,7 @@ def _page(request: Request, report: Any, status: int = 200, **context: Any) -> R
 
 @web.page
 async def stock_page(request: Request) -> Response:
-    return _page(request, await _report(request))
+    return _page(request, await _report(request), forecast=await forecast_card.forecast(request))
 
 
 def _count(text: str) -> int | None:

@@ -1,0 +1,68 @@
+"""``printstation tools``: tools beside the station, such as the reference receiver."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from printstation.cli import emit_json, json_option, main, reporting
+
+
+@main.group(name="tools")
+def tools_group() -> None:
+    """Tools beside the station: the reference central receiver."""
+
+
+@tools_group.group(name="central")
+def central_group() -> None:
+    """The reference central system: receives the outbox, deduplicated by key."""
+
+
+DB = click.option(
+    "--db", type=click.Path(dir_okay=False), required=True, help="The receiver's SQLite file."
+)
+
+
+@central_group.command(name="serve")
+@DB
+@click.option("--port", type=int, default=8443, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+def central_serve(db: str, port: int, host: str) -> None:
+    """Serve POST /records and GET /records (plain HTTP: put TLS in front of it)."""
+    from printstation.tools.central import serve
+
+    serve(Path(db), port, host)
+
+
+@central_group.command(name="ack")
+@DB
+@click.option("--out", type=click.Path(dir_okay=False), required=True)
+@click.option("--station", help="Only this station's records.")
+@json_option
+def central_ack(db: str, out: str, station: str | None, as_json: bool) -> None:
+    """Write the acknowledgement file of the records held (printstation export ack)."""
+    from printstation.tools.central import ack_file
+
+    count = ack_file(Path(db), Path(out), station=station)
+    if as_json:
+        emit_json({"path": out, "acks": count})
+    else:
+        click.echo(f"{count} acknowledgements written to {out}")
+
+
+@central_group.command(name="import")
+@DB
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@click.option("--ca", type=click.Path(dir_okay=False, exists=True), required=True)
+@json_option
+def central_import(db: str, file: str, ca: str, as_json: bool) -> None:
+    """Read a station's signed status file in, its signature checked against --ca."""
+    from printstation.tools.central import import_export
+
+    with reporting(as_json):
+        count = import_export(Path(db), Path(file), Path(ca))
+    if as_json:
+        emit_json({"records": count})
+    else:
+        click.echo(f"{count} records read in (stored once each)")
