@@ -148,7 +148,7 @@ main() {
       "$VENV/bin/ruff" format --check printstation tests
       "$VENV/bin/mypy" printstation
       "$VENV/bin/lint-imports"
-      exec "$VENV/bin/pytest" -q "$@"
+      exec "$VENV/bin/pytest" -q --durations=15 "$@"
       ;;
     *)
       echo "usage: $0 demo|test [options]" >&2
