@@ -418,7 +418,7 @@ def parse_central(
         batch=int(number("batch", 100, 1, 10000)),
         interval=number("interval", 60.0, 0.01, 86400),
         timeout=number("timeout", 10.0, 0.1, 600),
-        retries=int(number("retries", 5, 1, 100)),
+        retries=int(number("retries", 5, 1, 1000)),
         backoff=number("backoff", 1.0, 0.001, 3600),
         backoff_max=number("backoff_max", 60.0, 0.001, 86400),
     )

@@ -9,6 +9,7 @@ an office without a link and ``printstation export ack`` applies the acknowledge
 from __future__ import annotations
 
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -71,7 +72,7 @@ def sync_cmd(
     done = ops.sync(station, actor, max_batches=batches)
     left = ops.backlog_of(station)
     if as_json:
-        emit_json({"delivered": done, "status": left})
+        emit_json({"delivered": asdict(done), "status": asdict(left)})
     else:
         click.echo(
             f"sent {done.sent} records in {done.batches} batches: {done.acked} acknowledged, "

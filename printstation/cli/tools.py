@@ -28,11 +28,14 @@ DB = click.option(
 @DB
 @click.option("--port", type=int, default=8443, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
-def central_serve(db: str, port: int, host: str) -> None:
+@click.option(
+    "--delay", type=float, default=0.0, help="Seconds each batch waits before it is stored."
+)
+def central_serve(db: str, port: int, host: str, delay: float) -> None:
     """Serve POST /records and GET /records (plain HTTP: put TLS in front of it)."""
     from printstation.tools.central import serve
 
-    serve(Path(db), port, host)
+    serve(Path(db), port, host, delay=delay)
 
 
 @central_group.command(name="ack")

@@ -17,6 +17,7 @@ import contextlib
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,8 +44,12 @@ def _now() -> str:
 class Store:
     """The receiver's SQLite file: one row per idempotency key."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, delay: float = 0.0) -> None:
         self.path = path
+        #: Seconds each batch waits before it is committed (a slow central system).
+        self.delay = delay
+        #: Batches being stored right now.
+        self.in_flight = 0
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -54,6 +59,15 @@ class Store:
     def take(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Store a batch (all or nothing); the ack of every record, new or seen before."""
         acks: list[dict[str, Any]] = []
+        self.in_flight += 1
+        try:
+            return self._take(records, acks)
+        finally:
+            self.in_flight -= 1
+
+    def _take(
+        self, records: list[dict[str, Any]], acks: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
         with self._lock:
             db = self._db
             db.execute("BEGIN IMMEDIATE")
@@ -83,6 +97,8 @@ class Store:
                         acks.append(
                             {"key": key, "ack": str(found[0]), "at": found[1], "duplicate": True}
                         )
+                if self.delay:
+                    time.sleep(self.delay)
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
@@ -113,14 +129,15 @@ class Store:
         self._db.close()
 
 
-def create_app(db: Path) -> Any:
-    """The receiver's ASGI app over the SQLite file ``db``."""
+def create_app(db: Path, *, delay: float = 0.0) -> Any:
+    """The receiver's ASGI app over the SQLite file ``db`` (``delay``: seconds each batch
+    waits before it is stored, to try a slow central system)."""
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
-    store = Store(db)
+    store = Store(db, delay=delay)
 
     async def receive(request: Request) -> JSONResponse:
         try:
@@ -149,19 +166,23 @@ def create_app(db: Path) -> Any:
         yield
         store.close()
 
+    async def status(request: Request) -> JSONResponse:
+        return JSONResponse({"in_flight": store.in_flight})
+
     return Starlette(
         routes=[
             Route("/records", receive, methods=["POST"]),
             Route("/records", listing, methods=["GET"]),
+            Route("/status", status, methods=["GET"]),
         ],
         lifespan=lifespan,
     )
 
 
-def serve(db: Path, port: int, host: str = "127.0.0.1") -> None:
+def serve(db: Path, port: int, host: str = "127.0.0.1", *, delay: float = 0.0) -> None:
     import uvicorn
 
-    uvicorn.run(create_app(db), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(db, delay=delay), host=host, port=port, log_level="warning")
 
 
 def ack_file(db: Path, out: Path, *, station: str | None = None) -> int:

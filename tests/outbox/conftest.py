@@ -29,8 +29,8 @@ def free_port() -> int:
 class Receiver:
     """The reference receiver on a port, stopped and started again at will."""
 
-    def __init__(self, db: Path, port: int) -> None:
-        self.db, self.port = db, port
+    def __init__(self, db: Path, port: int, *, delay: float = 0.0) -> None:
+        self.db, self.port, self.delay = db, port, delay
         self.url = f"http://127.0.0.1:{port}/records"
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -47,6 +47,8 @@ class Receiver:
                 str(self.db),
                 "--port",
                 str(self.port),
+                "--delay",
+                str(self.delay),
             ],
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
@@ -67,6 +69,13 @@ class Receiver:
                 self.process.terminate()
             self.process.wait(10)
             self.process = None
+
+    def wait_busy(self) -> None:
+        """Until the receiver is storing a batch (its ``/status``)."""
+        status = self.url.replace("/records", "/status")
+        deadline = time.monotonic() + 5
+        while httpx.get(status, timeout=2).json()["in_flight"] == 0:
+            assert time.monotonic() < deadline, "no batch came to the receiver"
 
     def held(self) -> list[dict[str, Any]]:
         records: list[dict[str, Any]] = httpx.get(self.url, timeout=10).json()["records"]
