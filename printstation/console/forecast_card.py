@@ -4,6 +4,7 @@ it does not cover and each printer's ribbon (``operations.stock.forecast``)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from starlette.requests import Request
@@ -57,8 +58,10 @@ def rate(value: float, lang: str) -> str:
     return shown if lang == "en" else shown.replace(".", ",")
 
 
-async def forecast(request: Request) -> dict[str, Any] | None:
-    """The card's context, or None when the station cannot say (the card is left out)."""
+async def forecast(request: Request, *, letter: bool = False) -> dict[str, Any] | None:
+    """The card's context, or None when the station cannot say (the card is left out);
+    ``letter``: with the request letter's form (Stok), its count suggested as the queue's
+    shortfall and 30 days at the 7-day rate."""
     from printstation.operations.stock import forecast as run
 
     try:
@@ -66,4 +69,11 @@ async def forecast(request: Request) -> dict[str, Any] | None:
     except web.Refused:
         return None
     lang = web.lang(request)
-    return {"f": found, "rate": lambda value: rate(value, lang), "reasons": REASONS}
+    seven = found.projection(7)
+    return {
+        "f": found,
+        "rate": lambda value: rate(value, lang),
+        "reasons": REASONS,
+        "letter": letter,
+        "suggested": max(1, found.shortfall + math.ceil(30 * seven.rate)),
+    }

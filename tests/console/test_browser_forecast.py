@@ -1,6 +1,7 @@
 """Perkiraan stok in chromium: a station a month into service with a CPNS surge shows on
 Beranda and on Stok the blanks on hand, the issue rate, the shortfall for the queue and
-the priority jobs the stock does not cover, with the printer's ribbon."""
+the priority jobs the stock does not cover, with the printer's ribbon; Stok offers the
+request letter with a suggested count."""
 
 from __future__ import annotations
 
@@ -79,3 +80,8 @@ def test_the_forecast_on_beranda_and_stok(server: str, page: Page) -> None:
     on_stok = page.locator("[data-testid=forecast]")
     assert on_stok.locator("[data-testid=forecast-at-risk]").inner_text() == "2"
     assert page.locator("[data-testid=ledger]").count() == 1
+    letter = on_stok.locator("[data-testid=request-letter]")
+    # The suggested count: the queue's shortfall and 30 days at 2 a day.
+    assert letter.locator("input[name=count]").input_value() == str(left - BLANKS + 60)
+    page.evaluate("document.querySelector('[data-testid=forecast]').scrollIntoView()")
+    screenshot(page, "stok-perkiraan")

@@ -46,6 +46,7 @@ WHERE: dict[str, list[tuple[str, str]]] = {
     "enrol.import": [("/impor", "testid:import-form")],
     "stock.receive": [("/stok", "testid:receive-form")],
     "stock.load": [("/stok", "testid:load-form")],
+    "stock.request": [("/stok", "testid:request-letter")],
     "writeoff.request": [("/stok", "testid:writeoff-form")],
     "batch.run": [("/pencetakan", "form:/pencetakan/mulai")],
     "job.resolve": [("/pencetakan/belum-jelas/{unresolved}", "answer:issued")],
@@ -83,9 +84,6 @@ ELSEWHERE = {
     # The console's server delivers the outbox on its own every [central] interval; a
     # person sends it now, or carries it as a signed file, at the command line.
     "outbox.sync": "the server's own delivery; printstation sync / export at the command line",
-    # The letter to the province is written from the command line with the count the
-    # head of the office decided (printstation stock request --count N).
-    "stock.request": "a letter written at the command line (printstation stock request)",
 }
 
 

@@ -226,7 +226,8 @@ def _page(request: Request, report: Any, status: int = 200, **context: Any) -> R
 
 @web.page
 async def stock_page(request: Request) -> Response:
-    return _page(request, await _report(request), forecast=await forecast_card.forecast(request))
+    forecast = await forecast_card.forecast(request, letter=True)
+    return _page(request, await _report(request), forecast=forecast)
 
 
 def _count(text: str) -> int | None:
