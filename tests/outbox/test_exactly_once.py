@@ -65,7 +65,7 @@ def test_every_record_reaches_the_receiver_exactly_once(station: Station, tmp_pa
             station.db.engine.dispose()
             process = fork.Process(target=sender, args=(str(config),), daemon=True)
             process.start()
-            time.sleep(rng.uniform(0.01, 0.12))
+            time.sleep(rng.uniform(0.01, 0.08))
             if n in RECEIVER_CRASHES:
                 receiver.wait_busy()  # a batch is being stored (it waits before it commits)
                 receiver.stop(kill=True)
