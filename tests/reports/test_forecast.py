@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from printstation.cli import main
 from printstation.ledger.stock import BlankLedger, set_setting
 from printstation.operations import stock
+from printstation.operations.base import Actor
 from printstation.reports.forecast import (
     PriorityJob,
     cover,
@@ -226,3 +227,27 @@ def test_a_station_issuing_nothing_never_runs_out(database_url: str, tmp_path: P
     letter = " ".join(pdf_text(Path(done.path)).split())
     assert "tidak habis pada laju ini" in letter
     assert "Tidak ada pekerjaan cetak prioritas dalam antrean." in letter
+
+
+def test_the_demo_surge_station(tmp_path: Path) -> None:
+    from printstation.tools.demo import SURGE_PIN, prepare_surge
+
+    station = prepare_surge(tmp_path / "demo", surge=6, ordinary=2, history={1: 3, 9: 2},
+                            on_hand=5, loaded=2)  # fmt: skip
+    try:
+        found = stock.forecast(station, who_with(station, "pengawas", SURGE_PIN))
+    finally:
+        station.close()
+    assert (found.on_hand, found.loaded, found.reserve, found.low_stock) == (5, 2, 20, 50)
+    assert (found.demand, found.priority_demand, found.awaiting_approval) == (8, 6, 0)
+    assert [p.issued for p in found.projections] == [3, 5]
+    assert [j.position for j in found.at_risk] == [6]
+    assert {j.reason for j in found.priority_jobs} == {"cpns"}
+    deadlines = [j.deadline for j in found.priority_jobs]
+    assert deadlines == sorted(deadlines) and deadlines[0] == found.today + timedelta(days=3)
+
+
+def who_with(station: Station, name: str, pin: str) -> Actor:
+    from printstation.operations.users import sign_in
+
+    return sign_in(station, name, pin)
