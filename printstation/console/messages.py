@@ -969,6 +969,16 @@ MESSAGES: list[tuple[str, str, str | None]] = [
         "Nomor seri {s} disebut dua kali.",
         None,
     ),
+    (
+        r"a month is written YYYY-MM, e\.g\. 2026-12, not '(?P<v>[^']*)'",
+        "Bulan '{v}' tidak dikenal: tulis tahun dan bulannya, misalnya 2026-12.",
+        "Pilih bulannya lagi.",
+    ),
+    (
+        r"the month (?P<m>\d{4}-\d{2}) has not begun: today is (?P<d>\S+) at the office",
+        "Bulan {m} belum dimulai: hari ini {d} di kantor.",
+        "Pilih bulan ini atau bulan sebelumnya.",
+    ),
 ]
 
 _COMPILED = [(re.compile(p, re.DOTALL), m, a) for p, m, a in MESSAGES]

@@ -65,6 +65,7 @@ WHERE: dict[str, list[tuple[str, str]]] = {
     "audit.report": [
         ("/rekonsiliasi", "testid:reconcile-form"),
         ("/laporan-harian", "testid:posting-form"),
+        ("/laporan-bulanan", "testid:monthly-form"),
         ("/pemusnahan", "testid:pdf-view"),
         ("/log-audit", "testid:checkpoint-button"),
     ],
