@@ -31,11 +31,35 @@ DB = click.option(
 @click.option(
     "--delay", type=float, default=0.0, help="Seconds each batch waits before it is stored."
 )
-def central_serve(db: str, port: int, host: str, delay: float) -> None:
-    """Serve POST /records and GET /records (plain HTTP: put TLS in front of it)."""
+@click.option("--tls-cert", type=click.Path(dir_okay=False), help="HTTPS: its certificate.")
+@click.option("--tls-key", type=click.Path(dir_okay=False), help="HTTPS: its private key.")
+@click.option(
+    "--client-ca", type=click.Path(dir_okay=False), help="Ask for client certificates of this CA."
+)
+def central_serve(
+    db: str,
+    port: int,
+    host: str,
+    delay: float,
+    tls_cert: str | None,
+    tls_key: str | None,
+    client_ca: str | None,
+) -> None:
+    """Serve POST /records and GET /records (HTTPS with --tls-cert and --tls-key)."""
     from printstation.tools.central import serve
 
-    serve(Path(db), port, host, delay=delay)
+    def path(value: str | None) -> Path | None:
+        return Path(value) if value else None
+
+    serve(
+        Path(db),
+        port,
+        host,
+        delay=delay,
+        tls_cert=path(tls_cert),
+        tls_key=path(tls_key),
+        client_ca=path(client_ca),
+    )
 
 
 @central_group.command(name="ack")

@@ -68,9 +68,18 @@ def client(central: CentralConfig) -> httpx.Client:
     for what, path in (("cert", central.cert), ("key", central.key), ("ca", central.ca)):
         if path is not None and not path.is_file():
             raise ConfigError(f"[central] {what} file not found", where=str(path))
-    cert = (str(central.cert), str(central.key)) if central.cert and central.key else None
-    verify: Any = str(central.ca) if central.ca else True
-    return httpx.Client(verify=verify, cert=cert, timeout=central.timeout)
+    import ssl
+
+    context = ssl.create_default_context(cafile=str(central.ca) if central.ca else None)
+    if central.cert and central.key:
+        try:
+            context.load_cert_chain(str(central.cert), str(central.key))
+        except (ssl.SSLError, ValueError) as exc:
+            raise ConfigError(
+                f"[central] cert and key are not a certificate and its key ({exc})",
+                where=str(central.cert),
+            ) from None
+    return httpx.Client(verify=context, timeout=central.timeout)
 
 
 def _post(

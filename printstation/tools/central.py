@@ -179,10 +179,28 @@ def create_app(db: Path, *, delay: float = 0.0) -> Any:
     )
 
 
-def serve(db: Path, port: int, host: str = "127.0.0.1", *, delay: float = 0.0) -> None:
+def serve(
+    db: Path,
+    port: int,
+    host: str = "127.0.0.1",
+    *,
+    delay: float = 0.0,
+    tls_cert: Path | None = None,
+    tls_key: Path | None = None,
+    client_ca: Path | None = None,
+) -> None:
+    """Serve the receiver; over HTTPS with ``tls_cert``/``tls_key``, and asking every
+    station for a client certificate issued by ``client_ca`` when given."""
+    import ssl
+
     import uvicorn
 
-    uvicorn.run(create_app(db, delay=delay), host=host, port=port, log_level="warning")
+    tls: dict[str, Any] = {}
+    if tls_cert is not None:
+        tls = {"ssl_certfile": str(tls_cert), "ssl_keyfile": str(tls_key or tls_cert)}
+        if client_ca is not None:
+            tls |= {"ssl_ca_certs": str(client_ca), "ssl_cert_reqs": ssl.CERT_REQUIRED}
+    uvicorn.run(create_app(db, delay=delay), host=host, port=port, log_level="warning", **tls)
 
 
 def ack_file(db: Path, out: Path, *, station: str | None = None) -> int:

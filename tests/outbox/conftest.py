@@ -29,9 +29,21 @@ def free_port() -> int:
 class Receiver:
     """The reference receiver on a port, stopped and started again at will."""
 
-    def __init__(self, db: Path, port: int, *, delay: float = 0.0) -> None:
+    def __init__(
+        self,
+        db: Path,
+        port: int,
+        *,
+        delay: float = 0.0,
+        tls: tuple[Path, Path, Path] | None = None,
+        probe: dict[str, Any] | None = None,
+    ) -> None:
+        """``tls``: its certificate, key and the CA of the clients it asks for; ``probe``:
+        what httpx needs to reach it then (verify, cert)."""
         self.db, self.port, self.delay = db, port, delay
-        self.url = f"http://127.0.0.1:{port}/records"
+        self.tls, self.probe = tls, probe or {}
+        scheme = "https" if tls else "http"
+        self.url = f"{scheme}://127.0.0.1:{port}/records"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -49,13 +61,21 @@ class Receiver:
                 str(self.port),
                 "--delay",
                 str(self.delay),
+                *(
+                    [
+                        *("--tls-cert", str(self.tls[0]), "--tls-key", str(self.tls[1])),
+                        *("--client-ca", str(self.tls[2])),
+                    ]
+                    if self.tls
+                    else []
+                ),
             ],
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
-                httpx.get(self.url, timeout=0.5)
+                self.get(timeout=0.5)
                 return
             except httpx.HTTPError:
                 time.sleep(0.05)
@@ -70,15 +90,27 @@ class Receiver:
             self.process.wait(10)
             self.process = None
 
+    def get(self, url: str | None = None, timeout: float = 10) -> httpx.Response:
+        """A GET of the receiver (``probe``: its CA and a client certificate)."""
+        import ssl
+
+        verify: Any = True
+        if "verify" in self.probe:
+            verify = ssl.create_default_context(cafile=self.probe["verify"])
+            verify.load_cert_chain(*self.probe["cert"])
+        with httpx.Client(verify=verify, timeout=timeout) as client:
+            return client.get(url or self.url)
+
     def wait_busy(self) -> None:
         """Until the receiver is storing a batch (its ``/status``)."""
         status = self.url.replace("/records", "/status")
         deadline = time.monotonic() + 5
-        while httpx.get(status, timeout=2).json()["in_flight"] == 0:
+        while self.get(status).json()["in_flight"] == 0:
             assert time.monotonic() < deadline, "no batch came to the receiver"
 
     def held(self) -> list[dict[str, Any]]:
-        records: list[dict[str, Any]] = httpx.get(self.url, timeout=10).json()["records"]
+        answer = self.get()
+        records: list[dict[str, Any]] = answer.json()["records"]
         return records
 
 
