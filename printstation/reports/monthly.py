@@ -17,7 +17,7 @@ The PDF is the office's letter: the letterhead (kop surat) with the office's nam
 Nomor, Lampiran and Perihal, the addressee, the tables, the place and date, and
 signature blocks for the head of office and the maker, with names and NIPs where the
 configuration (the head) and the maker's account give them, blank lines otherwise. The
-CSV has one line per month (docs/MONTHLY_REPORT.md).
+CSV has one line per month (docs/monthly-report.md).
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ CLOSING = (
     "Demikian laporan ini kami sampaikan dengan sebenarnya untuk dipergunakan sebagaimana mestinya."
 )
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-#: The CSV's columns, one line per month (docs/MONTHLY_REPORT.md).
+#: The CSV's columns, one line per month (docs/monthly-report.md).
 CSV_FIELDS = (
     "regency",
     "station",
