@@ -754,6 +754,23 @@ def printing_status(station: Station, printer: str) -> dict[str, Any] | None:
         return dict(entry.status or {"name": printer, "state": "card_in_path"})
 
 
+def known_status(station: Station, printer: str) -> dict[str, Any] | None:
+    """The last status of ``printer`` this process's host read (its batch, or its poller
+    every POLL_SECONDS), else None: what a page shows without opening the printer again
+    beside the poller."""
+    with _HOSTS_LOCK:
+        host = _HOSTS.get(id(station))
+    if host is None or host.station is not station:
+        return None
+    with host._lock:
+        entry = host._printers.get(printer)
+        if entry is None:
+            return None
+        if entry.status is None:
+            return {"name": printer, "state": "card_in_path"} if entry.running else None
+        return dict(entry.status)
+
+
 def close_host(station: Station, timeout: float | None = None) -> bool:
     """Stop ``station``'s host, if it has one (``BatchHost.close``); True if all ended."""
     with _HOSTS_LOCK:

@@ -417,14 +417,15 @@ def request_letter(
 
 
 def _ribbons(station: Station) -> tuple[dict[str, int | None], dict[str, str | None]]:
-    """Each printer's ribbon prints left: as its batch last saw it, else read now."""
-    from printstation.jobs.host import printing_status
+    """Each printer's ribbon prints left: as this process's batch host last read it (the
+    console's poller), else read now (the command line, which has no host)."""
+    from printstation.jobs.host import known_status
     from printstation.jobs.status import read_printer
 
     left: dict[str, int | None] = {}
     errors: dict[str, str | None] = {}
     for cfg in station.config.printers:
-        found = printing_status(station, cfg.name) or read_printer(station, cfg)
+        found = known_status(station, cfg.name) or read_printer(station, cfg)
         value = found.get("ribbon_left")
         left[cfg.name] = value if isinstance(value, int) else None
         errors[cfg.name] = found.get("error")
