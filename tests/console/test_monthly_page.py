@@ -103,3 +103,16 @@ def test_an_operator_may_not_read_it(station: ConsoleStation) -> None:
         assert client.get("/laporan-bulanan").status_code == 403
         assert client.get("/laporan-bulanan/csv").status_code == 403
         assert 'href="/laporan-bulanan"' not in client.get("/").text
+
+
+def test_the_page_in_english(station: ConsoleStation) -> None:
+    from .conftest import csrf_of
+
+    with console_client(station, "spv1") as client:
+        token = csrf_of(client.get("/laporan-bulanan").text)
+        client.post("/bahasa", data={"lang": "en", "back": "/laporan-bulanan", "csrf": token})
+        page = client.get("/laporan-bulanan")
+        assert page.status_code == 200
+        month = today(station)
+        assert f"{month:%B %Y}</span>" in page.text and "Monthly blank-use report" in page.text
+        assert "Received by lot and allocation letter" in page.text
