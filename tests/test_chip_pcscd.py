@@ -153,6 +153,9 @@ def test_a_personalised_card_verifies(station: Station, chips: ChipStation) -> N
         "locked": True,
         "problems": [],
         "genuine": True,
+        "name": make_record().name,
+        "signer": "CN=DEMO DOCUMENT SIGNER DEMO-KUPANG,O=DUKCAPIL,C=ID",
+        "reader": READER,
     }
 
 

@@ -370,6 +370,7 @@ ACTION_WORDS = {
     "writeoff.decide": "memutuskan penghapusan blangko",
     "stock.reserve": "mengatur cadangan prioritas",
     "stock.threshold": "mengatur batas minimum stok",
+    "stock.request": "membuat surat permohonan blangko",
     "user.manage": "mengelola pengguna",
     "pki.manage": "mengelola kunci dan sertifikat",
     "audit.verify": "memverifikasi log audit",
