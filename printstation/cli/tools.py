@@ -36,6 +36,7 @@ DB = click.option(
 @click.option(
     "--client-ca", type=click.Path(dir_okay=False), help="Ask for client certificates of this CA."
 )
+@json_option
 def central_serve(
     db: str,
     port: int,
@@ -44,9 +45,17 @@ def central_serve(
     tls_cert: str | None,
     tls_key: str | None,
     client_ca: str | None,
+    as_json: bool,
 ) -> None:
-    """Serve POST /records and GET /records (HTTPS with --tls-cert and --tls-key)."""
+    """Serve POST /records and GET /records (HTTPS with --tls-cert and --tls-key).
+
+    With --json, one line says where it listens before it starts.
+    """
     from printstation.tools.central import serve
+
+    if as_json:
+        scheme = "https" if tls_cert else "http"
+        emit_json({"url": f"{scheme}://{host}:{port}/records", "db": db})
 
     def path(value: str | None) -> Path | None:
         return Path(value) if value else None
