@@ -377,6 +377,7 @@ ACTION_WORDS = {
     "audit.report": "membuat laporan",
     "destruction.record": "mencatat pemusnahan",
     "destruction.witness": "menyaksikan pemusnahan",
+    "outbox.sync": "mengirim laporan ke pusat",
 }
 
 
