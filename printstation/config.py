@@ -391,7 +391,7 @@ def parse_central(
         return None
     url = str(_require(table, "url", f"{where}: central"))
     if not url.startswith(("https://", "http://")):
-        raise ConfigError(f"[central] url must be an https:// address, got {url!r}", where=where)
+        raise ConfigError(f"central.url must be an https:// address, got {url!r}", where=where)
 
     def path(key: str) -> Path | None:
         value = table.get(key)
@@ -402,14 +402,16 @@ def parse_central(
         number_given = isinstance(value, int | float) and not isinstance(value, bool)
         if not number_given or not low <= value <= high:
             raise ConfigError(
-                f"[central] {key} must be a number from {low:g} to {high:g}, got {value!r}",
+                f"central.{key} must be a number from {low:g} to {high:g}, got {value!r}",
                 where=where,
             )
         return float(value)
 
     cert, key = path("cert"), path("key")
     if (cert is None) != (key is None):
-        raise ConfigError("[central] cert and key go together: give both or neither", where=where)
+        raise ConfigError(
+            "central.cert and central.key go together: give both or neither", where=where
+        )
     return CentralConfig(
         url=url,
         cert=cert,

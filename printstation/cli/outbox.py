@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,18 +37,27 @@ def _age(seconds: float | None) -> str:
     return f"{minutes}m {secs}s" if minutes else f"{secs}s"
 
 
-def _show_status(found: ops.OutboxStatus) -> None:
+def _local(text: str | None, station: Station) -> str:
+    """An ISO time as the office reads it: ``2026-12-04 09:42:06 WITA``."""
+    if not text:
+        return "-"
+    return (
+        datetime.fromisoformat(text).astimezone(station.timezone).strftime("%Y-%m-%d %H:%M:%S %Z")
+    )
+
+
+def _show_status(found: ops.OutboxStatus, station: Station) -> None:
     click.echo(f"central system: {found.url or 'not configured ([central] url)'}")
     click.echo(f"records: {found.total}, pending: {found.pending}")
     if found.pending:
         click.echo(
-            f"oldest pending: record {found.oldest_pending_seq} of {found.oldest_pending_at} "
-            f"UTC ({_age(found.oldest_pending_age)} ago)"
+            f"oldest pending: record {found.oldest_pending_seq} of "
+            f"{_local(found.oldest_pending_at, station)} ({_age(found.oldest_pending_age)} ago)"
         )
     if found.last_ack_at:
         click.echo(
             f"last acknowledged: record {found.last_ack_seq}, ack {found.last_ack_id}, "
-            f"at {found.last_ack_at} UTC"
+            f"at {_local(found.last_ack_at, station)}"
         )
     if found.pending and found.last_error:
         click.echo(f"last error: {found.last_error}")
@@ -67,7 +77,7 @@ def sync_cmd(
         if as_json:
             emit_json(found)
         else:
-            _show_status(found)
+            _show_status(found, station)
         return
     done = ops.sync(station, actor, max_batches=batches)
     left = ops.backlog_of(station)

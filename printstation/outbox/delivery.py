@@ -56,7 +56,7 @@ def central_of(station: Station) -> CentralConfig:
     central = station.config.central
     if central is None:
         raise ConfigError(
-            "the configuration has no [central] table with the central system's url: "
+            "the configuration has no central table with the central system's url: "
             "add one, or carry the reports with printstation export status",
             where=str(station.config.source),
         )
@@ -67,7 +67,7 @@ def client(central: CentralConfig) -> httpx.Client:
     """An HTTPS client with the station's certificate and the configured CA file."""
     for what, path in (("cert", central.cert), ("key", central.key), ("ca", central.ca)):
         if path is not None and not path.is_file():
-            raise ConfigError(f"[central] {what} file not found", where=str(path))
+            raise ConfigError(f"central.{what}: the file is not there", where=str(path))
     import ssl
 
     context = ssl.create_default_context(cafile=str(central.ca) if central.ca else None)
@@ -76,7 +76,7 @@ def client(central: CentralConfig) -> httpx.Client:
             context.load_cert_chain(str(central.cert), str(central.key))
         except (ssl.SSLError, ValueError) as exc:
             raise ConfigError(
-                f"[central] cert and key are not a certificate and its key ({exc})",
+                f"central.cert and central.key are not a certificate and its key ({exc})",
                 where=str(central.cert),
             ) from None
     return httpx.Client(verify=context, timeout=central.timeout)
