@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from printstation.console import live_view, outbox_card, web, words
+from printstation.console import forecast_card, live_view, outbox_card, web, words
 
 words.add(
     {
@@ -87,6 +87,7 @@ async def dashboard(request: Request) -> Response:
         queue=queue_rows(board.queue),
         reasons=REASONS,
         number=web.number,
+        forecast=await forecast_card.forecast(request),
         central=await outbox_card.backlog(request),
     )
 
