@@ -104,6 +104,7 @@ FORMS = {
     "/stok/pengaturan": {"reserve": "3", "low_stock": "7",
                          "was_reserve": "0", "was_low_stock": "0"},
     "/stok/penghapusan": {"serial": "53712611000001", "cause": "damaged", "note": "x"},
+    "/stok/permohonan-blangko": {"count": "500"},
     "/pengguna/tambah": {"name": "x1", "full_name": "X Satu", "nip": "199001012020011001",
                          "role": "auditor", "pin": "739251"},
     "/pengguna/nonaktifkan": {"name": "op1"},
