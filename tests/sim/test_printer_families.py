@@ -8,8 +8,9 @@ import pytest
 
 from printstation.config import PrinterConfig, SimulatorConfig
 from printstation.drivers.printer import NoChip, open_printer, printer_status
+from printstation.drivers.profiles import get_family
 from printstation.errors import CoverOpen, FeederEmpty
-from printstation.sim.printer.device import load_feeder, read_state, set_cover
+from printstation.sim.printer.device import SimulatedPrinter, load_feeder, read_state, set_cover
 
 from .test_printer import make_panels
 
@@ -61,3 +62,12 @@ def test_status_of_a_real_family_leaves_unknown_readings_unknown(tmp_path: Path)
     assert status.counters["output_hopper"] is None and status.feeder["cards"] is None
     primacy = printer_status(config("primacy"), state_dir=tmp_path)
     assert primacy.ribbon_left is not None and primacy.ribbon_left > 0
+
+
+def test_refusals_in_the_a5013_dialect_are_its_words_ended_by_the_transfer(
+    tmp_path: Path,
+) -> None:
+    sim = SimulatedPrinter("P1", tmp_path, family=get_family("a5013"))
+    sim.receive(b"\x1bXyz\r\x1bPem;9\r\x1bDb;q;64;abc\r\x1bRco;n\r\x1bRse;o\r")
+    replies = [sim.next_reply(0) for _ in range(5)]
+    assert replies == [b"ERROR CDE", b"ERROR PARAMETRES", b"ERROR PARAMETRES", b"0", b"5,00 Volts"]

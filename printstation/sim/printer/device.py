@@ -142,7 +142,7 @@ class SimulatedPrinter:
         self.serial = f"SIM{name}"
         self.model = self.profile.model
         self._replies = ReplyQueue(self.family.reply_end.encode("ascii"))
-        self._frames = FrameSplitter(self._run, lambda text: self._replies.add(text, 0.0))
+        self._frames = FrameSplitter(self._run, self._malformed)
         self._panels: dict[str, tuple[int, bytes]] = {}
         self._chip_in: str | None = None
         self._fed = False
@@ -156,6 +156,13 @@ class SimulatedPrinter:
             "Sic": self._sic, "Sr": self._sr, "Se": self._se, "Ser": self._ser,
             "Seb": self._seb, "Srs": self._srs,
         }  # fmt: skip
+
+    def _malformed(self, text: str) -> None:
+        """Answer a frame that cannot be read (a bad ``Db`` header): a parameter error,
+        in the family's words on a real family."""
+        if self.family.status_means == "position":
+            text = self.family.reply_for("parameter") or text
+        self._replies.add(text, 0.0)
 
     # --- the USB side -------------------------------------------------------------------
 
