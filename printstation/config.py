@@ -54,6 +54,9 @@ class PrinterConfig:
     #: The PC/SC reader name of the printer's chip encoder.
     reader: str
     simulator: SimulatorConfig | None = None
+    #: The family the printer speaks (``[families.NAME]`` in the printer profiles:
+    #: ``a5013``, ``primacy``); empty: ``a5013``, or the simulator's own when simulated.
+    profile: str = ""
 
     @property
     def simulated(self) -> bool:
@@ -204,6 +207,7 @@ def parse_config(data: dict[str, Any], *, base: Path, source: Path | None = None
                 uri=str(_require(raw, "uri", pwhere)),
                 reader=str(_require(raw, "reader", pwhere)),
                 simulator=sim_cfg,
+                profile=str(raw.get("profile", "")),
             )
         )
     names = [p.name for p in printers]

@@ -141,3 +141,28 @@ def sim(station: Station, actor: Actor, name: str, as_json: bool, **actions: Any
     else:
         for line in done.done or ["nothing to do: see --help"]:
             click.echo(f"{name} (simulated): {line}")
+
+
+@printer.command("probe")
+@click.argument("name")
+@click.option(
+    "--out", "out", type=click.Path(dir_okay=False), help="Also write the report (JSON) here."
+)
+@json_option
+@acting
+def probe(station: Station, actor: Actor, name: str, out: str | None, as_json: bool) -> None:
+    """Read-only conversation with printer NAME: model, firmware, serial, whether the
+    error mode is accepted, and each query's reply byte for byte. No card moves.
+
+    For a printer model without a profile: send the report (--out FILE) to the team.
+    """
+    import json
+    from pathlib import Path
+
+    probed = ops.probe(station, actor, name)
+    if out:
+        Path(out).write_text(json.dumps(probed.report, indent=1) + "\n", encoding="utf-8")
+    if as_json:
+        emit_json(probed.report)
+    else:
+        click.echo(probed.text)

@@ -1,16 +1,20 @@
 """The card printer driver: one method per printer command, over any Transport.
 
-The driver puts the printer in ACK/NACK error mode (``Pem;4``) when it opens it, so
-every command is confirmed by a reply: ``OK`` for an action, the value for a query,
-``NACK;<code>`` for a refusal, which becomes the matching station error (a jam, an
-open cover, an empty feeder, a ribbon fault). A command whose reply does not come in
-time raises PrinterTimeout; nothing is retried behind the caller's back, because a
-card may have moved.
+The driver speaks the dialect of the printer's family (printstation.drivers.profiles):
+when it opens the printer it sets the family's error mode (``Pem;2`` on real printers,
+the host manages errors; ``Pem;4``, ACK/NACK, on the simulator's own dialect). Every
+command is answered: ``OK`` for an action, the value for a query, and a refusal (a
+family's fault text such as ``CARD JAM``, or ``NACK;<code>``) becomes the matching
+station error (a jam, an open cover, an empty feeder, a ribbon fault). A query the
+family has no known command for is not asked: its reading is None. A command whose
+reply does not come in time raises PrinterTimeout; nothing is retried behind the
+caller's back, because a card may have moved.
 
-Commands may be pipelined (``send``): the frames go out together and their replies are
-read later, in order, so the printer's mechanics run back to back while the station
-does its own work (storing a job's state, preparing the next card) rather than the
-printer waiting on the host between commands.
+Strict request/response by default (a printer processes one command at a time): ``send``
+puts the first frame on the wire and returns, so the station does its own work (storing
+a job's state, preparing the next card) while the printer carries it out; each next
+frame goes out once the reply before it is read, and none after a refusal. Only a
+family that allows pipelining gets the frames together.
 
 Error messages speak of what the printer was doing in an operator's words ("card jammed
 on printer P1 during the download of the cyan panel"); the command as written on the
@@ -34,7 +38,13 @@ from printstation.config import PrinterConfig
 from printstation.drivers import protocol
 from printstation.drivers.backends import backend_for
 from printstation.drivers.profiles import (
+    COUNTER_QUERY,
+    DEFAULT_FAMILY,
+    SENSOR_QUERY,
+    SIMULATOR_FAMILY,
+    PrinterFamily,
     PrinterProfile,
+    get_family,
     get_profile,
     profile_for_model,
 )
@@ -64,7 +74,7 @@ DOING: dict[str, str] = {
     "Si": "the feed of a blank",
     "Sis": "the feed of a blank to the chip encoder",
     "Sic": "the feed of a blank to the contactless encoder",
-    "Sr": "the move of the card to the print head",
+    "Sr": "the selection of the card's front for printing",
     "Se": "the printing of the card",
     "Ser": "the move of the card to the reject box",
     "Seb": "the move of the card to the reject slot under the feeder",
@@ -171,6 +181,20 @@ _STATE_OF_STATUS = {
 }
 
 
+#: A fault kind (a family's replies) -> the state ``read_status`` names.
+_STATE_OF_KIND = {
+    "jam": "jammed",
+    "double_feed": "jammed",
+    "cover_open": "cover_open",
+    "ribbon": "ribbon_error",
+    "feeder_empty": "feeder_empty",
+    "misfeed": "misfeed",
+    "output_full": "output_full",
+    "reject_full": "reject_full",
+    "cleaning": "cleaning_due",
+}
+
+
 class PendingReplies:
     """The replies owed for frames sent together (``CardPrinter.send``)."""
 
@@ -202,27 +226,36 @@ class CardPrinter:
         reply_timeout_ms: int = REPLY_TIMEOUT_MS,
         mechanical_timeout_ms: int = MECHANICAL_TIMEOUT_MS,
         profile: PrinterProfile | None = None,
+        family: PrinterFamily | None = None,
     ) -> None:
         self.transport = transport
         self.name = name
         self.profile = profile
+        #: How the printer speaks: error mode, fault replies, queries, pipelining.
+        self.family = family or get_family()
         self.reply_timeout_ms = reply_timeout_ms
         self.mechanical_timeout_ms = mechanical_timeout_ms
         #: Bytes read past the reply waited for: pipelined replies may share one read.
         self._received = bytearray()
-        #: Frames sent by ``send`` whose replies are still to be read, with their timeouts.
-        self._owed: deque[tuple[bytes, int]] = deque()
+        #: Frames given to ``send`` whose replies are still to be read, with their
+        #: timeouts and whether they are on the wire yet (strict request/response writes
+        #: the next frame only once the reply before it is read).
+        self._owed: deque[tuple[bytes, int, bool]] = deque()
 
     # --- conversation -------------------------------------------------------------------
 
     def _exchange(self, frame: bytes, timeout_ms: int | None = None) -> bytes:
         """Send one frame and return its whole reply."""
         if self._owed:  # a pipeline whose sender stopped before reading its replies
-            refused = self._read_owed(len(self._owed))
+            refused = self._read_owed(len(self._owed), abandoned=True)
             if refused is not None:
                 log.warning("printer %s: unread refusal before %r: %s", self.name, frame, refused)
         self._write(frame)
         return self._reply(frame, timeout_ms or self.reply_timeout_ms)
+
+    def ask(self, frame: bytes, *, timeout_ms: int | None = None) -> bytes:
+        """One frame and its reply as received (``printer probe``): no parsing."""
+        return self._exchange(frame, timeout_ms)
 
     def _write(self, frame: bytes) -> None:
         try:
@@ -234,12 +267,15 @@ class CardPrinter:
     def _reply(self, frame: bytes, timeout_ms: int) -> bytes:
         """The next whole reply (the one owed to ``frame``); what follows it is kept."""
         deadline = time.monotonic() + timeout_ms / 1000
-        while (found := protocol.split_reply(self._received)) is None:
+        short = False
+        while (found := self._split(short)) is None:
             left_ms = int((deadline - time.monotonic()) * 1000)
             try:
                 if left_ms <= 0:
                     raise PrinterTimeout("no reply")
-                self._received += self.transport.read(left_ms)
+                chunk = self.transport.read(left_ms)
+                self._received += chunk
+                short = 0 < len(chunk) < getattr(self.transport, "read_size", 0)
             except PrinterTimeout as exc:
                 raise PrinterTimeout(
                     f"printer {self.name} did not answer within {timeout_ms / 1000:g} s "
@@ -254,34 +290,62 @@ class CardPrinter:
         log.debug("printer %s: %s -> %r", self.name, protocol.command_name(frame), reply)
         return reply
 
+    def _split(self, short: bool) -> tuple[bytes, int] | None:
+        """The next whole reply in what was read: ended by CR or NUL, or, when the last
+        bulk-IN transfer was short and no other reply can follow it (strict
+        request/response), by the end of that transfer."""
+        if short and not self.family.pipelining:
+            return protocol.split_transfer(self._received)
+        return protocol.split_reply(self._received)
+
     def send(self, frames: list[bytes], *, mechanical: bool = True) -> PendingReplies:
-        """Send ``frames`` together; ``wait()`` on the result reads their replies."""
+        """Start ``frames``; ``wait()`` on the result reads their replies.
+
+        Strict request/response (the default; a family may allow pipelining): only the
+        first frame goes out now, so the station works while the printer carries it out;
+        each next frame goes out once the reply before it is read, and none after a
+        refusal. With pipelining every frame goes out at once.
+        """
         timeout = self.mechanical_timeout_ms if mechanical else self.reply_timeout_ms
         for frame in frames:
-            self._write(frame)
-            self._owed.append((frame, timeout))
+            sent = self.family.pipelining or not self._owed
+            if sent:
+                self._write(frame)
+            self._owed.append((frame, timeout, sent))
         return PendingReplies(self, len(frames))
 
-    def _read_owed(self, count: int) -> PrinterError | None:
-        """Read up to ``count`` owed replies in order; the first refusal among them."""
+    def _read_owed(self, count: int, *, abandoned: bool = False) -> PrinterError | None:
+        """Read up to ``count`` owed replies in order, writing the frames not yet sent
+        (none after a refusal, none of an abandoned pipeline); the first refusal."""
         refused: PrinterError | None = None
         for _ in range(min(count, len(self._owed))):
-            frame, timeout = self._owed.popleft()
+            frame, timeout, sent = self._owed.popleft()
+            if not sent:
+                if refused is not None or abandoned:
+                    continue
+                self._write(frame)
             reply = self._reply(frame, timeout)
             try:
-                protocol.parse_ack(reply, command=doing(frame), printer=self.name)
+                self._ack(reply, frame)
             except PrinterError as exc:
                 refused = refused or _with_command(exc, frame)
         return refused
 
+    def _ack(self, reply: bytes, frame: bytes) -> None:
+        protocol.parse_ack(
+            reply, command=doing(frame), printer=self.name, replies=self.family.replies
+        )
+
     def _query(self, frame: bytes) -> str:
         reply = self._exchange(frame)
-        if frame == protocol.read_status():
+        if frame == self._frame_for("status"):
             text = protocol.clean_reply(reply)
-            if text in protocol.STATUS_FAULTS:
+            if text in protocol.STATUS_FAULTS or text in self.family.replies:
                 return text  # the status asked for (``ERR JAM``), not a refusal
         try:
-            return protocol.parse_reply(reply, command=doing(frame), printer=self.name)
+            return protocol.parse_reply(
+                reply, command=doing(frame), printer=self.name, replies=self.family.replies
+            )
         except PrinterError as exc:
             _with_command(exc, frame)
             raise
@@ -289,7 +353,9 @@ class CardPrinter:
     def _number(self, frame: bytes) -> int:
         reply = self._exchange(frame)
         try:
-            return protocol.parse_number(reply, command=doing(frame), printer=self.name)
+            return protocol.parse_number(
+                reply, command=doing(frame), printer=self.name, replies=self.family.replies
+            )
         except PrinterError as exc:
             _with_command(exc, frame)
             raise
@@ -298,7 +364,7 @@ class CardPrinter:
         timeout = self.mechanical_timeout_ms if mechanical else self.reply_timeout_ms
         reply = self._exchange(frame, timeout)
         try:
-            protocol.parse_ack(reply, command=doing(frame), printer=self.name)
+            self._ack(reply, frame)
         except PrinterError as exc:
             _with_command(exc, frame)
             raise
@@ -306,9 +372,10 @@ class CardPrinter:
     # --- lifecycle ----------------------------------------------------------------------
 
     def open(self) -> None:
-        """Open the connection and switch the printer to ACK/NACK replies."""
+        """Open the connection and set the family's error mode (``Pem;2`` on real
+        printers: the host manages errors)."""
         self.transport.open()
-        self.set_error_mode(ACK_NACK_MODE)
+        self.set_error_mode(self.family.error_mode)
 
     def close(self) -> None:
         self.transport.close()
@@ -328,40 +395,60 @@ class CardPrinter:
             serial=self._query(protocol.read_serial()),
         )
 
+    def _frame_for(self, purpose: str) -> bytes | None:
+        """The frame of one of the family's queries; None when none is known for it."""
+        command = self.family.query(purpose)
+        if not command:
+            return None
+        head, *params = command.split(";")
+        return protocol.frame(head, *params)
+
     def status(self) -> str:
-        """The printer's last status (``Rlr;p``): ``OK``, ``NO CARD``, ``ERR JAM``..."""
-        return self._query(protocol.read_status())
+        """The printer's last status (``Rlr;p``): ``OK``, ``NO CARD``, ``ERR JAM``...
+        (on real printers, where the card is: ``OK``, ``CARD``, ``SMART CARD``...)."""
+        return self._query(self._frame_for("status") or protocol.read_status())
 
     def counters(self) -> PrinterCounters:
         return PrinterCounters(
-            panels_printed=self._number(protocol.read_counter("p")),
-            cards_inserted=self._number(protocol.read_counter("c")),
+            panels_printed=self.counter("p") or 0,
+            cards_inserted=self.counter("c") or 0,
         )
 
-    def ribbon_left(self) -> int:
-        """Prints left on the ribbon."""
-        return self._number(protocol.read_counter("n"))
+    def ribbon_left(self) -> int | None:
+        """Prints left on the ribbon; None where the family's query for it is unknown."""
+        frame = self._frame_for("ribbon_left")
+        return None if frame is None else self._number(frame)
 
     def ribbon_type(self) -> str:
-        return self._query(protocol.read_ribbon_type())
+        return self._query(self._frame_for("ribbon_type") or protocol.read_ribbon_type())
 
     def cover_open(self) -> bool:
-        return self._query(protocol.read_sensor("o")) == "OPEN"
+        return self.sensor("o") == "OPEN"
 
     def card_present(self) -> bool:
-        return self._query(protocol.read_sensor("p")) == "CARD"
+        if self.family.status_means == "position":
+            return self.status() != "OK"
+        return self.sensor("p") == "CARD"
 
     def sensor(self, which: str) -> str | None:
-        """A sensor's reading (``Rse``); None if this printer has no such sensor."""
+        """A sensor's reading (``Rse``); None if this printer has no such sensor, or its
+        family no known query for it."""
+        frame = self._frame_for(SENSOR_QUERY[which])
+        if frame is None:
+            return None
         try:
-            return self._query(protocol.read_sensor(which))
+            return self._query(frame)
         except PrinterProtocolError:
             return None
 
     def counter(self, which: str) -> int | None:
-        """A counter (``Rco``); None if this printer does not keep it."""
+        """A counter (``Rco``); None if this printer does not keep it, or its family has
+        no known query for it."""
+        frame = self._frame_for(COUNTER_QUERY[which])
+        if frame is None:
+            return None
         try:
-            return self._number(protocol.read_counter(which))
+            return self._number(frame)
         except PrinterProtocolError:
             return None
 
@@ -399,8 +486,15 @@ class CardPrinter:
         ]
 
     def state(self) -> str:
-        """The printer's state as ``read_status`` names it (``ready``, ``jammed``...)."""
+        """The printer's state as ``read_status`` names it (``ready``, ``jammed``...).
+
+        Where the status is the card's position (real printers), ``OK`` is ready and
+        any other position a card in the path: faults show in command replies only."""
         status = self.status()
+        if self.family.status_means == "position":
+            if status in self.family.replies:
+                return _STATE_OF_KIND.get(self.family.replies[status], "error")
+            return "ready" if status == "OK" else "card_in_path"
         state = _STATE_OF_STATUS.get(status, status.lower().replace(" ", "_"))
         if state == "ready" and self.card_present():
             state = "card_in_path"
@@ -479,7 +573,8 @@ class CardPrinter:
         self._act(protocol.to_contactless_station(), mechanical=True)
 
     def back_to_front(self) -> None:
-        """Bring the card from the encoder to the print head (``Sr``)."""
+        """``Sr``, "sequence recto" (A5013 guide): select the front for the panel
+        downloads that follow; the printer takes the card from the encoder to the head."""
         self._act(protocol.to_print_head(), mechanical=True)
 
     def download_panels(self, panels: CardPanels, levels: int = 64) -> None:
@@ -493,7 +588,9 @@ class CardPrinter:
             self._act(frame, mechanical=True)
 
     def print_head_and_panels(self, frames: list[bytes]) -> PendingReplies:
-        """``Sr`` and the panel frames pipelined: the panels download while the card moves."""
+        """``Sr`` (select the front) and the panel downloads; with strict request/response
+        the station works while the printer answers ``Sr``, then each panel goes out
+        once the reply before it is read."""
         return self.send([protocol.to_print_head(), *frames])
 
     def start_eject(self) -> PendingReplies:
@@ -512,9 +609,9 @@ class CardPrinter:
         self._act(protocol.reject_under_feeder(), mechanical=True)
 
     def reset(self) -> None:
-        """Soft reset (``Srs``); sets ACK/NACK mode again, which a reset clears."""
+        """Soft reset (``Srs``); sets the error mode again, which a reset clears."""
         self._act(protocol.soft_reset(), mechanical=True)
-        self.set_error_mode(ACK_NACK_MODE)
+        self.set_error_mode(self.family.error_mode)
 
 
 def open_printer(cfg: PrinterConfig, *, state_dir: Path, chip_station: Any = None) -> CardPrinter:
@@ -526,13 +623,20 @@ def open_printer(cfg: PrinterConfig, *, state_dir: Path, chip_station: Any = Non
     transport, profile = backend_for(cfg).connect(
         cfg, state_dir=state_dir, chip_station=chip_station
     )
-    printer = CardPrinter(transport, cfg.name, profile=profile)
+    family = get_family(cfg.profile or default_family(cfg), printer=cfg.name)
+    printer = CardPrinter(transport, cfg.name, profile=profile, family=family)
     try:
         printer.open()
     except Exception:
         transport.close()
         raise
     return printer
+
+
+def default_family(cfg: PrinterConfig) -> str:
+    """The family a printer entry that names none speaks: A5013 (the simulator's own
+    for a simulated printer)."""
+    return SIMULATOR_FAMILY if cfg.simulated else DEFAULT_FAMILY
 
 
 class NoChip:

@@ -153,3 +153,153 @@ def profile_for_model(model: str) -> PrinterProfile | None:
 
 def known_vendor_ids() -> frozenset[int]:
     return frozenset(p.vendor_id for p in load_profiles().values())
+
+
+# --- families: the command dialect a printer speaks ----------------------------------
+
+#: The family a printer's configuration entry names when it names none.
+DEFAULT_FAMILY = "a5013"
+#: The family a simulated printer speaks unless its entry names another.
+SIMULATOR_FAMILY = "station"
+#: What the driver may ask, and the letters of the station's Rco / Rse readings.
+QUERIES = (
+    "status",
+    "ribbon_type",
+    "ribbon_left",
+    "panels_printed",
+    "cards_inserted",
+    "cleanings",
+    "feeder_cards",
+    "output_cards",
+    "reject_cards",
+    "since_cleaning",
+    "cover_sensor",
+    "card_sensor",
+    "feeder_sensor",
+    "output_sensor",
+    "reject_sensor",
+    "cleaning_sensor",
+)
+COUNTER_QUERY = {
+    "n": "ribbon_left",
+    "p": "panels_printed",
+    "c": "cards_inserted",
+    "f": "feeder_cards",
+    "h": "output_cards",
+    "b": "reject_cards",
+    "k": "since_cleaning",
+}
+SENSOR_QUERY = {
+    "o": "cover_sensor",
+    "p": "card_sensor",
+    "f": "feeder_sensor",
+    "h": "output_sensor",
+    "b": "reject_sensor",
+    "k": "cleaning_sensor",
+}
+#: Fault kinds a reply may stand for (their errors and messages: drivers.protocol).
+FAULT_KINDS = frozenset(
+    {
+        "jam",
+        "cover_open",
+        "feeder_empty",
+        "ribbon",
+        "output_full",
+        "reject_full",
+        "misfeed",
+        "double_feed",
+        "command",
+        "parameter",
+        "cleaning",
+    }
+)
+STATUS_MEANINGS = frozenset({"faults", "position"})
+
+
+@dataclass(frozen=True)
+class PrinterFamily:
+    """How a family of printers speaks: ``[families.NAME]`` in printer-profiles.toml."""
+
+    name: str
+    title: str
+    #: The error mode ``open()`` sets (``Pem;<n>``).
+    error_mode: int
+    #: Whether frames may go out before the replies of earlier ones are read.
+    pipelining: bool
+    #: ``faults``: ``Rlr;p`` answers fault texts; ``position``: where the card is.
+    status_means: str
+    #: How the simulator ends a reply ("" = with the bulk-IN transfer).
+    reply_end: str
+    #: Reply text -> fault kind (FAULT_KINDS).
+    replies: dict[str, str] = field(default_factory=dict)
+    #: Query (QUERIES) -> the command as written on the wire; "" = unknown, not asked.
+    queries: dict[str, str] = field(default_factory=dict)
+
+    def query(self, purpose: str) -> str:
+        """The command for ``purpose`` (``Rco;p``), "" when this family has none known."""
+        return self.queries.get(purpose, "")
+
+    def reply_for(self, kind: str) -> str | None:
+        """The first reply text this family answers for a fault kind."""
+        for text, fault in self.replies.items():
+            if fault == kind:
+                return text
+        return None
+
+
+def _family(name: str, raw: dict[str, Any], where: str) -> PrinterFamily:
+    try:
+        replies = {str(k): str(v) for k, v in raw.get("replies", {}).items()}
+        queries = {str(k): str(v) for k, v in raw.get("queries", {}).items()}
+        bad = sorted(set(replies.values()) - FAULT_KINDS)
+        if bad:
+            raise ConfigError(f"family {name}: unknown fault kind {bad}", where=where)
+        extra = sorted(set(queries) - set(QUERIES))
+        if extra:
+            raise ConfigError(f"family {name}: unknown query {extra}", where=where)
+        status_means = str(raw.get("status_means", "position"))
+        if status_means not in STATUS_MEANINGS:
+            raise ConfigError(f"family {name}: status_means {status_means!r}", where=where)
+        mode = int(raw["error_mode"])
+        if mode not in (0, 2, 4):
+            raise ConfigError(f"family {name}: error mode {mode} (0, 2 or 4)", where=where)
+        return PrinterFamily(
+            name=name,
+            title=str(raw.get("title", name)),
+            error_mode=mode,
+            pipelining=bool(raw.get("pipelining", False)),
+            status_means=status_means,
+            reply_end=str(raw.get("reply_end", "\r")),
+            replies=replies,
+            queries=queries,
+        )
+    except KeyError as exc:
+        raise ConfigError(f"family {name}: missing key {exc.args[0]!r}", where=where) from None
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"family {name}: {exc}", where=where) from None
+
+
+def parse_families(
+    data: dict[str, Any], where: str = "printer profiles"
+) -> dict[str, PrinterFamily]:
+    tables = data.get("families", {})
+    if not isinstance(tables, dict) or not tables:
+        raise ConfigError("no [families.NAME] tables", where=where)
+    return {name: _family(name, raw, where) for name, raw in tables.items()}
+
+
+@cache
+def load_families() -> dict[str, PrinterFamily]:
+    """The product's printer families by name."""
+    file = product_profiles()
+    return parse_families(read_toml(file, "printer profiles"), str(file))
+
+
+def get_family(name: str = DEFAULT_FAMILY, *, printer: str | None = None) -> PrinterFamily:
+    """The family ``name``; an unknown one is refused naming the printer configured so."""
+    families = load_families()
+    if name not in families:
+        known = ", ".join(sorted(families))
+        whose = f"printer {printer}: " if printer else ""
+        raise ConfigError(f"{whose}unknown printer profile {name!r} (known: {known})")
+    return families[name]

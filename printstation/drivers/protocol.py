@@ -1,7 +1,17 @@
 """The card printer's command protocol as pure functions: bytes in, bytes out.
 
-Frames are ``ESC`` + command + ``;``-separated parameters + ``CR``. Replies are ASCII.
-The station runs the printer in ACK/NACK error mode (``Pem;4``) so that every command
+Frames are ``ESC`` + command + ``;``-separated parameters + ``CR``. Replies are ASCII,
+ended by CR, by NUL (usblp) or by the end of a short bulk-IN transfer.
+
+How a printer answers depends on its family (printstation.drivers.profiles and the
+``[families.*]`` tables of printer-profiles.toml). Real Evolis printers run in error
+mode ``Pem;2`` and answer a refused command with a fault text (``CARD JAM``, ``COVER
+OPEN``, ``FEEDER EMPTY``, ``ERROR RIBBON``, ``HOPPER FULL``, ``ERROR TIME OUT``,
+``ERROR CDE``, ``ERROR PARAMETRES``, ``NEED CLEANING``), which the family maps to a
+fault kind and ``kind_error`` to the station's error. What follows describes the
+station's own dialect, which only the simulator speaks.
+
+The simulator's dialect uses ACK/NACK error mode (``Pem;4``) so that every command
 is confirmed: an action command answers ``OK``, a query answers its value, and a
 refused command answers ``NACK;<code>`` or ``NACK;<code>;<detail>`` where the code is
 one of ``1`` (command error), ``2`` (parameter error), ``T`` (jam or mechanical
@@ -38,6 +48,7 @@ from printstation.errors import (
     OutputHopperFull,
     PrinterError,
     PrinterJam,
+    PrinterNeedsOperator,
     PrinterProtocolError,
     RejectBoxFull,
     RibbonError,
@@ -80,7 +91,7 @@ COMMAND_NAMES: dict[str, str] = {
     "Rlr": "read last status",
     "Rse": "read sensor",
     "Ss": "start sequence",
-    "Sr": "card to print head",
+    "Sr": "sequence recto: select the front for the downloads",
     "Se": "print and eject",
     "Si": "insert card",
     "Sis": "card to contact station",
@@ -260,6 +271,29 @@ STATUS_FAULTS: dict[str, tuple[str, str]] = {
 }
 
 
+#: A fault kind (a family's ``replies``, printstation.drivers.profiles) -> NACK code and
+#: detail, so each kind has the error and operator message of its NACK.
+KIND_FAULTS: dict[str, tuple[str, str]] = {
+    "jam": ("T", ""),
+    "cover_open": ("C", ""),
+    "feeder_empty": ("F", ""),
+    "ribbon": ("R", ""),
+    "misfeed": ("F", "misfeed"),
+    "double_feed": ("T", "double_feed"),
+    "output_full": ("T", "output_full"),
+    "reject_full": ("T", "reject_full"),
+    "command": ("1", ""),
+    "parameter": ("2", ""),
+    "cleaning": ("K", ""),
+}
+
+
+def kind_error(kind: str, *, command: str, printer: str) -> PrinterError:
+    """The station error for a fault kind a printer's reply stands for."""
+    code, detail = KIND_FAULTS[kind]
+    return nack_error(code, detail, command=command, printer=printer)
+
+
 def clean_reply(raw: bytes) -> str:
     """Reply text without the trailing CR and NULs the usblp driver leaves."""
     return raw.rstrip(b"\x00\r\n").decode("ascii", "replace")
@@ -281,6 +315,16 @@ def split_reply(raw: bytes | bytearray) -> tuple[bytes, int] | None:
     return bytes(raw[start:end]), used
 
 
+def split_transfer(raw: bytes | bytearray) -> tuple[bytes, int] | None:
+    """Like split_reply, but a reply with no CR or NUL ends where the bytes end: what a
+    short bulk-IN transfer delivered is the whole reply. None if only NULs arrived."""
+    found = split_reply(raw)
+    if found is not None:
+        return found
+    text = bytes(raw).lstrip(b"\x00")
+    return (text, len(raw)) if text else None
+
+
 def nack_error(code: str, detail: str, *, command: str, printer: str) -> PrinterError:
     """The station error for a NACK code, with a message that tells the operator what to do."""
     if detail in _DETAILS:
@@ -289,6 +333,11 @@ def nack_error(code: str, detail: str, *, command: str, printer: str) -> Printer
     if code in _NEEDS_OPERATOR:
         cls, template = _NEEDS_OPERATOR[code]
         return cls(template.format(p=printer, c=command))
+    if code == "K":
+        return PrinterNeedsOperator(
+            f"printer {printer} asks for cleaning during {command}: run a cleaning card "
+            "and press resume"
+        )
     kind = {"1": "command error", "2": "parameter error"}.get(code, f"unknown code {code!r}")
     return PrinterProtocolError(
         f"printer {printer} refused {command} ({kind}): reset the printer and retry; "
@@ -296,9 +345,14 @@ def nack_error(code: str, detail: str, *, command: str, printer: str) -> Printer
     )
 
 
-def parse_reply(raw: bytes, *, command: str, printer: str) -> str:
-    """The text of a reply, or the station error a NACK stands for."""
+def parse_reply(
+    raw: bytes, *, command: str, printer: str, replies: dict[str, str] | None = None
+) -> str:
+    """The text of a reply, or the station error a NACK, or a fault text of the printer's
+    family (``replies``: text -> fault kind), stands for."""
     text = clean_reply(raw)
+    if replies is not None and text in replies:
+        raise kind_error(replies[text], command=command, printer=printer)
     if text == "NACK" or text.startswith("NACK;"):
         fields = text.split(";")
         code = fields[1] if len(fields) > 1 else "1"
@@ -318,15 +372,19 @@ def status_error(status: str, *, printer: str) -> PrinterError | None:
     return nack_error(code, detail, command="Rlr;p", printer=printer)
 
 
-def parse_ack(raw: bytes, *, command: str, printer: str) -> None:
+def parse_ack(
+    raw: bytes, *, command: str, printer: str, replies: dict[str, str] | None = None
+) -> None:
     """Accept ``OK``; anything else is an error."""
-    text = parse_reply(raw, command=command, printer=printer)
+    text = parse_reply(raw, command=command, printer=printer, replies=replies)
     if text != "OK":
         raise PrinterProtocolError(f"printer {printer} answered {text!r} to {command}, not OK")
 
 
-def parse_number(raw: bytes, *, command: str, printer: str) -> int:
-    text = parse_reply(raw, command=command, printer=printer)
+def parse_number(
+    raw: bytes, *, command: str, printer: str, replies: dict[str, str] | None = None
+) -> int:
+    text = parse_reply(raw, command=command, printer=printer, replies=replies)
     try:
         return int(text)
     except ValueError:

@@ -52,6 +52,10 @@ def _is_gone(exc: usb.core.USBError) -> bool:
 class UsbTransport:
     """Bulk OUT/IN on the printer-class interface of one USB device."""
 
+    #: Bytes one read asks for: a transfer that brings fewer was short, ended by the
+    #: printer, so it holds the end of a reply (the driver's framing relies on it).
+    read_size = READ_SIZE
+
     def __init__(
         self, device: usb.core.Device, *, name: str = "printer", write_timeout_ms: int = 5000
     ) -> None:
@@ -146,7 +150,7 @@ class UsbTransport:
         if not self.is_open:
             self.open()
         try:
-            return bytes(self._ep_in.read(READ_SIZE, timeout_ms))
+            return bytes(self._ep_in.read(self.read_size, timeout_ms))
         except usb.core.USBError as exc:
             raise self._error(exc, "reading") from exc
 

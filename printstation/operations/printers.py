@@ -226,3 +226,32 @@ def _doctor_check() -> None:
 
 
 _doctor_check()
+
+
+@dataclass(frozen=True)
+class Probed:
+    """What ``printer probe`` read from printer ``printer``: the report (model, firmware,
+    serial, error mode accepted, each query's reply as received) and its text."""
+
+    printer: str
+    report: dict[str, Any]
+    text: str
+
+
+@operation("printer.read")
+def probe(station: Station, actor: Actor, name: str) -> Probed:
+    """A read-only conversation with printer ``name`` (no card moves), for making a
+    profile of a new model; refused while a batch prints on it."""
+    from printstation.drivers.probe import probe as probe_printer
+    from printstation.drivers.probe import report_text
+    from printstation.errors import InputError
+    from printstation.jobs.host import printing_status
+
+    cfg = station.printer_config(name)
+    if printing_status(station, name) is not None:
+        raise InputError(
+            f"printer {name} is printing a batch: probe it once the batch has stopped",
+            where=f"printer {name}",
+        )
+    report = probe_printer(cfg, state_dir=station.config.sim_dir)
+    return Probed(printer=name, report=report.as_json(), text=report_text(report))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from PIL import Image
 from printstation.config import PrinterConfig
 from printstation.drivers import protocol
 from printstation.drivers.printer import CardPrinter, PrinterCounters, PrinterInfo, open_printer
+from printstation.drivers.profiles import get_family
 from printstation.errors import (
     ConfigError,
     FeederEmpty,
@@ -49,16 +51,27 @@ class ScriptedTransport:
         return self.pending.popleft()
 
 
-def converse(script: list[tuple[bytes, list[bytes]]]) -> tuple[CardPrinter, ScriptedTransport]:
+def converse(
+    script: list[tuple[bytes, list[bytes]]], family: str = "station"
+) -> tuple[CardPrinter, ScriptedTransport]:
+    """A driver speaking ``family`` (the simulator's own by default) to a script."""
     transport = ScriptedTransport(script)
-    return CardPrinter(transport, "P2"), transport
+    return CardPrinter(transport, "P2", family=get_family(family)), transport
 
 
-def test_open_switches_to_ack_nack_mode() -> None:
+def test_open_switches_the_station_dialect_to_ack_nack_mode() -> None:
     printer, transport = converse([(b"\x1bPem;4\r", [b"OK\r"])])
     printer.open()
     assert transport.opened
     assert transport.written == [b"\x1bPem;4\r"]
+
+
+def test_a_real_printer_is_opened_in_host_managed_error_mode_by_default() -> None:
+    transport = ScriptedTransport([(b"\x1bPem;2\r", [b"OK\r"])])
+    printer = CardPrinter(transport, "P2")
+    assert printer.family.name == "a5013" and not printer.family.pipelining
+    printer.open()
+    assert transport.written == [b"\x1bPem;2\r"]
 
 
 def test_identify_reads_model_firmware_serial() -> None:
@@ -172,7 +185,8 @@ def test_pipelined_frames_go_out_before_any_reply_is_read() -> None:
             (b"\x1bSe\r", [b"OK\r"]),
         ]
     )
-    printer = CardPrinter(transport, "P2")
+    pipelining = dataclasses.replace(get_family("station"), pipelining=True)
+    printer = CardPrinter(transport, "P2", family=pipelining)
     moving = printer.print_head_and_panels(frames)
     printing = printer.start_eject()
     moving.wait()
@@ -181,9 +195,57 @@ def test_pipelined_frames_go_out_before_any_reply_is_read() -> None:
     assert not transport.pending
 
 
+class StrictTransport(ScriptedTransport):
+    """Refuses a frame written while the reply to the one before is still unread."""
+
+    def write(self, data: bytes) -> None:
+        assert not self.pending, f"wrote {data[:8]!r} before reading the last reply"
+        super().write(data)
+
+
+def test_frames_go_one_at_a_time_by_default_while_the_station_works() -> None:
+    frames = [b"\x1bDb;k;2;" + b"\xff" * 8 + b"\r", b"\x1bDb;o;2;" + b"\x00" * 8 + b"\r"]
+    transport = StrictTransport(
+        [
+            (b"\x1bSr\r", [b"OK\r"]),
+            (frames[0], [b"OK\r"]),
+            (frames[1], [b"OK\r"]),
+            (b"\x1bSe\r", [b"OK\r"]),
+        ]
+    )
+    printer = CardPrinter(transport, "P2")
+    moving = printer.print_head_and_panels(frames)
+    assert transport.written == [b"\x1bSr\r"]  # the card moves while the station works
+    moving.wait()
+    printer.start_eject().wait()
+    assert len(transport.written) == 4 and not transport.pending
+
+
+class BulkTransport(ScriptedTransport):
+    """Each scripted chunk is one bulk-IN transfer shorter than a read asks for."""
+
+    read_size = 64
+
+
+def test_no_frame_follows_a_refusal_in_strict_mode() -> None:
+    frames = [b"\x1bDb;k;2;" + b"\xff" * 8 + b"\r", b"\x1bDb;o;2;" + b"\x00" * 8 + b"\r"]
+    transport = BulkTransport(
+        [
+            (b"\x1bSr\r", [b"OK\r"]),
+            (frames[0], [b"CARD JAM"]),  # the transfer ends the reply: no CR, no NUL
+            (b"\x1bRlr;p\r", [b"CARD"]),
+        ]
+    )
+    printer = CardPrinter(transport, "P2", family=get_family("a5013"))
+    with pytest.raises(PrinterJam, match="during the download of the black panel"):
+        printer.print_head_and_panels(frames).wait()
+    assert printer.status() == "CARD"
+    assert frames[1] not in transport.written and not transport.pending
+
+
 def test_a_refusal_in_a_pipeline_is_raised_after_every_reply_is_read() -> None:
     frames = [b"\x1bDb;k;2;" + b"\xff" * 8 + b"\r", b"\x1bDb;o;2;" + b"\x00" * 8 + b"\r"]
-    printer, transport = converse(
+    transport = ScriptedTransport(
         [
             (b"\x1bSr\r", [b"OK\r"]),
             (frames[0], [b"NACK;T\r"]),
@@ -191,6 +253,8 @@ def test_a_refusal_in_a_pipeline_is_raised_after_every_reply_is_read() -> None:
             (b"\x1bRlr;p\r", [b"ERR JAM\r"]),
         ]
     )
+    pipelining = dataclasses.replace(get_family("station"), pipelining=True)
+    printer = CardPrinter(transport, "P2", family=pipelining)
     with pytest.raises(PrinterJam, match="during the download of the black panel"):
         printer.print_head_and_panels(frames).wait()
     # The second NACK was read with the first: the next query gets its own answer.

@@ -78,9 +78,16 @@ class CrashStation:
 
 
 def make_station(
-    folder: Path, *, cards: int, blanks: int, faults: list[str], time_scale: float
+    folder: Path,
+    *,
+    cards: int,
+    blanks: int,
+    faults: list[str],
+    time_scale: float,
+    profile: str = "",
 ) -> CrashStation:
-    """A station with ``cards`` queued jobs and ``blanks`` blanks loaded in its printer."""
+    """A station with ``cards`` queued jobs and ``blanks`` blanks loaded in its printer
+    (of the family ``profile``; empty: the simulator's own dialect)."""
     name = "CRASH-KUPANG"
     init_station(folder, 1, name=name)  # folder, keys and certificates
     table = station_table(folder, 1, name=name)
@@ -88,6 +95,8 @@ def make_station(
     table["printers"][0]["simulator"].update(
         time_scale=time_scale, card_seconds=16.0, keep_images=False, faults=faults
     )
+    if profile:
+        table["printers"][0]["profile"] = profile
     config = folder / "station.toml"
     write_config(config, table)
     station = Station.open(str(config))

@@ -188,19 +188,26 @@ def test_kill_minus_nine_never_loses_or_double_counts_a_blank(tmp_path: Path) ->
 
 
 @pytest.mark.pcscd
-def test_a_refused_reject_leaves_the_job_unresolved(tmp_path: Path) -> None:
+@pytest.mark.parametrize("profile", ["", "a5013", "primacy"])
+def test_a_refused_reject_leaves_the_job_unresolved(tmp_path: Path, profile: str) -> None:
     """The chip fails with the reject box full: the card stays at the encoder, and its
     job must say so (unresolved, blank unknown) when the batch stops, not only after a
     restart."""
     require_service("pcscd with vsmartcard-vpcd (reader C, ports 35967-35968)", port_open(35967))
     crash = ct.make_station(
-        tmp_path / "station", cards=1, blanks=2, faults=["card 1: chip corrupt"], time_scale=0.0
+        tmp_path / "station",
+        cards=1,
+        blanks=2,
+        faults=["card 1: chip corrupt"],
+        time_scale=0.0,
+        profile=profile,
     )
     try:
         ct.fill_reject_box(crash)
         run = ct.start_batch(crash, tmp_path / "runs.log")
         assert run.wait(timeout=RUN_TIMEOUT) == 5
         assert crash.printer_state().card is not None  # the card is still in the path
+        assert crash.printer_state().error_mode == (2 if profile else 4)
         assert ct.job_states(crash) == {"unresolved": 1}
     finally:
         crash.close()

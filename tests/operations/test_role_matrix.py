@@ -98,6 +98,7 @@ CALLS: dict[str, Args] = {
     "printers.carry_on": a("NOPE"),
     "printers.list_printers": a(),
     "printers.status": a("P1"),
+    "printers.probe": a("P1"),
     "printers.simulate": a("P1", {}),
     "cards.verify": a("NO SUCH READER"),
     "cards.insert_target": a(),

@@ -66,7 +66,7 @@ def open_sim(
     backend = simulated_backend("P1", state_dir, SimulatorConfig(faults=faults), chip_station=chips)
     device = usb.core.find(idVendor=0x0F49, backend=backend)
     assert device is not None
-    printer = CardPrinter(UsbTransport(device, name="P1"), "P1")
+    printer = CardPrinter(UsbTransport(device, name="P1"), "P1", family=backend.printer.family)
     printer.open()
     return printer, chips
 

@@ -62,7 +62,9 @@ def connect(
     )
     device = usb.core.find(idVendor=0x0F49, backend=SimulatedUsbBackend(sim))
     assert device is not None
-    printer = CardPrinter(UsbTransport(device, name="P1"), "P1", profile=sim.profile)
+    printer = CardPrinter(
+        UsbTransport(device, name="P1"), "P1", profile=sim.profile, family=sim.family
+    )
     printer.open()
     return printer
 

@@ -25,7 +25,13 @@ from typing import Protocol
 
 from printstation.config import SimulatorConfig
 from printstation.drivers import protocol
-from printstation.drivers.profiles import PrinterProfile, get_profile
+from printstation.drivers.profiles import (
+    SIMULATOR_FAMILY,
+    PrinterFamily,
+    PrinterProfile,
+    get_family,
+    get_profile,
+)
 from printstation.errors import PrintStationError
 from printstation.sim.printer.face import panels_to_face, received_panels, save_face
 from printstation.sim.printer.faults import FEED_STEP, FaultPlan, FaultRule, parse_rule
@@ -39,9 +45,11 @@ from printstation.sim.printer.ops import (
     set_cover,
 )
 from printstation.sim.printer.queries import (
+    REAL_QUERIES,
     SETTINGS_AND_QUERIES,
     BadParameter,
     output_held,
+    real_query,
     reject_held,
 )
 from printstation.sim.printer.state import (
@@ -80,6 +88,10 @@ FEEDING = {"Si": "print_head", "Sis": "contact_station", "Sic": "contactless_sta
 #: Commands refused when the ribbon has ended.
 NEEDS_RIBBON = frozenset({"Ss", "Db", "Se"})
 _REFUSAL_TEXT = {fault: text for text, fault in protocol.STATUS_FAULTS.items()}
+_KIND_OF_FAULT = {fault: kind for kind, fault in protocol.KIND_FAULTS.items()}
+#: Faults no public reply string names: what a printer of a real family is expected to
+#: answer for them instead (unknown without hardware).
+_REAL_KIND = {"misfeed": "feeder_empty", "double_feed": "jam", "reject_full": "jam"}
 
 
 class ChipStationLike(Protocol):
@@ -115,10 +127,13 @@ class SimulatedPrinter:
         chip_station: ChipStationLike | None = None,
         faults: FaultPlan | None = None,
         profile: PrinterProfile | None = None,
+        family: PrinterFamily | None = None,
     ) -> None:
         self.name = name
         self.config = config or SimulatorConfig()
         self.profile = profile or get_profile()
+        #: The dialect it speaks (printstation.drivers.profiles, ``[families.*]``).
+        self.family = family or get_family(SIMULATOR_FAMILY)
         self.store = StateFile(state_dir, name)
         self.faults = faults if faults is not None else FaultPlan.parse(self.config.faults)
         self._configured: tuple[FaultRule, ...] = self.faults.rules
@@ -126,8 +141,8 @@ class SimulatedPrinter:
         self.chip_station = chip_station
         self.serial = f"SIM{name}"
         self.model = self.profile.model
-        self._replies = ReplyQueue()
-        self._frames = FrameSplitter(self._run, lambda text: self._replies.add(text, 0.0))
+        self._replies = ReplyQueue(self.family.reply_end.encode("ascii"))
+        self._frames = FrameSplitter(self._run, self._malformed)
         self._panels: dict[str, tuple[int, bytes]] = {}
         self._chip_in: str | None = None
         self._fed = False
@@ -141,6 +156,13 @@ class SimulatedPrinter:
             "Sic": self._sic, "Sr": self._sr, "Se": self._se, "Ser": self._ser,
             "Seb": self._seb, "Srs": self._srs,
         }  # fmt: skip
+
+    def _malformed(self, text: str) -> None:
+        """Answer a frame that cannot be read (a bad ``Db`` header): a parameter error,
+        in the family's words on a real family."""
+        if self.family.status_means == "position":
+            text = self.family.reply_for("parameter") or text
+        self._replies.add(text, 0.0)
 
     # --- the USB side -------------------------------------------------------------------
 
@@ -231,6 +253,11 @@ class SimulatedPrinter:
         if head == "Db":
             self._check_ready(state, step, head)
             return self._db(frame)
+        if self.family.status_means == "position" and head in REAL_QUERIES:
+            try:
+                return real_query(state, self.profile, self.family, step)
+            except BadParameter:
+                raise Nack("2") from None
         if head in SETTINGS_AND_QUERIES:
             try:
                 return SETTINGS_AND_QUERIES[head](state, self.profile, args)
@@ -244,7 +271,12 @@ class SimulatedPrinter:
         return handler(state, args)
 
     def _refusal(self, state: PrinterState, nack: Nack) -> str:
-        """NACK in ACK/NACK mode; the status text in the other modes."""
+        """NACK in ACK/NACK mode; the status text in the other modes (the family's fault
+        reply on a real family)."""
+        if self.family.status_means == "position" and state.error_mode != 4:
+            kind = _KIND_OF_FAULT.get((nack.code, nack.detail), "command")
+            text = self.family.reply_for(kind) or self.family.reply_for(_REAL_KIND.get(kind, ""))
+            return text or self.family.reply_for("command") or "ERROR CDE"
         text = _REFUSAL_TEXT.get((nack.code, nack.detail))
         if state.error_mode == 4 or text is None:
             return f"NACK;{nack.code}" + (f";{nack.detail}" if nack.detail else "")

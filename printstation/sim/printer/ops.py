@@ -110,6 +110,7 @@ def clean(state_dir: Path, printer_name: str) -> None:
     """Run a cleaning card through the printer: the cleaning warning goes."""
     with StateFile(state_dir, printer_name).locked() as state:
         state.cards_since_cleaning = 0
+        state.cleanings += 1
 
 
 def set_cable(state_dir: Path, printer_name: str, *, plugged: bool) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import usb.core
 
 from printstation.config import PrinterConfig
-from printstation.drivers.profiles import PrinterProfile
+from printstation.drivers.profiles import SIMULATOR_FAMILY, PrinterProfile, get_family
 from printstation.drivers.transport import Transport, UsbTransport
 from printstation.errors import ConfigError, InputError, PrinterNotFound
 from printstation.sim.printer import faults, ops
@@ -46,7 +46,10 @@ class SimulatedBackend:
         self, cfg: PrinterConfig, *, state_dir: Path, chip_station: Any = None
     ) -> tuple[Transport, PrinterProfile]:
         name = sim_name(cfg)
-        backend = simulated_backend(name, state_dir, cfg.simulator, chip_station=chip_station)
+        family = get_family(cfg.profile or SIMULATOR_FAMILY, printer=cfg.name)
+        backend = simulated_backend(
+            name, state_dir, cfg.simulator, chip_station=chip_station, family=family
+        )
         profile = backend.printer.profile
         device = usb.core.find(idVendor=profile.vendor_id, backend=backend)
         if device is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 
-from printstation.drivers.profiles import PrinterProfile
+from printstation.drivers.profiles import PrinterFamily, PrinterProfile
 from printstation.sim.printer.state import PrinterState, status_text
 
 
@@ -92,3 +92,46 @@ SETTINGS_AND_QUERIES: dict[str, Callable[[PrinterState, PrinterProfile, list[str
     "Rlr": read_status,
     "Rse": read_sensor,
 }
+
+
+# --- the real families' queries (printstation.drivers.profiles, [families.*]) ----------
+
+#: What a real printer's sensors answer: voltages, not states (A5013 guide, Rse).
+SENSOR_VOLTS = "5,00 Volts"
+
+
+def card_position(state: PrinterState) -> str:
+    """``Rlr;p`` of a real family: where the card is. ``OK`` (no card in the path),
+    ``CARD`` and ``SMART CARD`` are in the public sources; which position answers which
+    is unknown without hardware: here a card at an encoder station is ``SMART CARD``."""
+    if state.card is None:
+        return "OK"
+    if state.card["position"] in ("contact_station", "contactless_station"):
+        return "SMART CARD"
+    return "CARD"
+
+
+def real_query(
+    state: PrinterState, profile: PrinterProfile, family: PrinterFamily, step: str
+) -> str:
+    """The answer of a printer of a real family to one of its queries (``Rco;p``);
+    BadParameter for a query this family does not know (``ERROR PARAMETRES``)."""
+    head = step.split(";", 1)[0]
+    if head == "Rse":
+        return SENSOR_VOLTS
+    if step == "Rlr;p":
+        return card_position(state)
+    answers = {
+        "ribbon_left": state.ribbon_left,
+        "panels_printed": state.panels_printed,
+        "cards_inserted": state.cards_inserted,
+        "cleanings": state.cleanings,
+    }
+    for purpose, value in answers.items():
+        if family.query(purpose) == step:
+            return str(value)
+    raise BadParameter
+
+
+#: Query commands a real family answers through real_query.
+REAL_QUERIES = frozenset({"Rco", "Rse", "Rlr", "Rrt"})

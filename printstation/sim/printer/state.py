@@ -48,6 +48,8 @@ class PrinterState:
     panels_printed: int = 0
     cards_inserted: int = 0
     cards_since_cleaning: int = 0
+    #: Cleanings run (``Rco;n`` on real families).
+    cleanings: int = 0
     ribbon_left: int = RIBBON_PRINTS
     ribbon_type: str = "ymcko"
     cover_open: bool = False

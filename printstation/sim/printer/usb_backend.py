@@ -21,7 +21,7 @@ import usb.backend
 import usb.core
 
 from printstation.config import SimulatorConfig
-from printstation.drivers.profiles import PrinterProfile
+from printstation.drivers.profiles import PrinterFamily, PrinterProfile
 from printstation.sim.printer.device import ChipStationLike, SimulatedPrinter, Unplugged
 from printstation.sim.printer.faults import FaultPlan
 
@@ -258,6 +258,7 @@ def simulated_backend(
     *,
     chip_station: ChipStationLike | None = None,
     profile: PrinterProfile | None = None,
+    family: PrinterFamily | None = None,
 ) -> SimulatedUsbBackend:
     """The USB backend of the simulated printer ``name``, its chip station on vpcd.
 
@@ -272,6 +273,12 @@ def simulated_backend(
             config.vpcd_host, config.vpcd_port, Path(state_dir) / "chips", faults=faults
         )
     printer = SimulatedPrinter(
-        name, Path(state_dir), config, chip_station=chip_station, faults=faults, profile=profile
+        name,
+        Path(state_dir),
+        config,
+        chip_station=chip_station,
+        faults=faults,
+        profile=profile,
+        family=family,
     )
     return SimulatedUsbBackend(printer)

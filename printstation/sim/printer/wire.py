@@ -58,8 +58,10 @@ class FrameSplitter:
 class ReplyQueue:
     """Replies, each ready at a time on the monotonic clock."""
 
-    def __init__(self) -> None:
+    def __init__(self, end: bytes = b"\r") -> None:
         self._replies: deque[tuple[float, bytes]] = deque()
+        #: What ends a reply: CR, or nothing (the bulk-IN transfer ends it).
+        self.end = end
 
     def clear(self) -> None:
         self._replies.clear()
@@ -76,7 +78,7 @@ class ReplyQueue:
         arrived = now if since is None else since
         start = max(self._replies[-1][0], arrived) if self._replies else arrived
         ready = max(start + delay, now)
-        self._replies.append((ready, text.encode("ascii") + b"\r"))
+        self._replies.append((ready, text.encode("ascii") + self.end))
 
     def push_back(self, rest: bytes) -> None:
         """Keep the part of a reply the host's read buffer had no room for."""
