@@ -120,6 +120,9 @@ start_postgres() {
   su postgres -c "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname='printstation_test'\"" \
     | grep -q 1 \
     || su postgres -c "createdb -O printstation printstation_test"
+  # The test database only: a commit does not wait for its WAL to reach the disk (a crash
+  # of this machine may lose the tests' last commits, never corrupt them).
+  su postgres -c "psql -qc \"ALTER DATABASE printstation_test SET synchronous_commit = off\""
   export PRINTSTATION_TEST_PG_URL="postgresql://printstation:printstation@127.0.0.1:5432/printstation_test"
 }
 

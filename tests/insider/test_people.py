@@ -422,6 +422,17 @@ def test_unknown_and_known_users_cost_the_same_work(
     assert disabled[1].startswith("login refused for 'citra': unknown user or wrong PIN")
 
 
+def test_the_station_hashes_pins_at_its_shipped_cost(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests hash at a lower cost (tests/conftest.py); the station does not."""
+    from tests.conftest import SHIPPED_SCRYPT_N
+
+    assert SHIPPED_SCRYPT_N == 2**14 and users.SCRYPT_N < SHIPPED_SCRYPT_N
+    monkeypatch.setattr(users, "SCRYPT_N", SHIPPED_SCRYPT_N)
+    stored = users.hash_pin("135790")
+    assert stored.split("$")[1:4] == ["16384", "8", "1"]
+    assert users.pin_matches(stored, "135790") and not users.pin_matches(stored, "135791")
+
+
 def test_a_name_longer_than_the_log_holds_is_refused_like_any_other(station: Station) -> None:
     with pytest.raises(PermissionDenied, match="unknown user or wrong PIN"):
         sign_in(station, "x" * 500, PIN)
