@@ -147,11 +147,6 @@ main() {
       make_venv
       start_postgres
       say "running the tests"
-      # The tests' temporary stations (SQLite databases synced at every commit) on the
-      # machine's RAM disk where it has one: the same code, without waiting for the disk.
-      if [ -d /dev/shm ] && [ -w /dev/shm ]; then
-        export TMPDIR=/dev/shm
-      fi
       "$VENV/bin/ruff" check printstation tests
       "$VENV/bin/ruff" format --check printstation tests
       "$VENV/bin/mypy" printstation
