@@ -87,12 +87,23 @@ class SessionMiddleware:
                     headers.setdefault(name, value)
                 headers.setdefault("cache-control", "no-store")
                 current = state["session"]
-                if current.token != token:
+                if current.token != token and _may_set_cookie(scope["path"]):
                     cookie = f"{COOKIE}={current.token}; Path=/; HttpOnly; SameSite=Strict"
                     headers.append("set-cookie", cookie + ("; Secure" if secure else ""))
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+#: Paths a page's own requests go to in the background (its live stream, the API, its
+#: files): their answer never sets the session cookie. Such a request may still carry a
+#: cookie the sign-in form has just replaced; a new cookie on its answer would overwrite
+#: the form's, and the person's next POST would be refused as a stale form.
+BACKGROUND_PATHS = ("/events", "/api/", "/static/", "/healthz")
+
+
+def _may_set_cookie(path: str) -> bool:
+    return not path.startswith(BACKGROUND_PATHS)
 
 
 def _cookie(scope: Scope, name: str) -> str | None:

@@ -180,3 +180,23 @@ def test_the_api_needs_a_session(client: TestClient) -> None:
     assert status["queue"]["queued"] == 6
     assert status["printers"][0]["printer"] == "P1"
     assert status["stock"]["on_hand"] > 0
+
+
+def test_a_late_background_request_with_an_old_cookie_does_not_spoil_the_sign_in_form(
+    client: TestClient,
+) -> None:
+    """The sign-in form's session stays the browser's even when the last page's live
+    stream or an API call arrives afterwards with the cookie it replaced."""
+    form = client.get("/masuk")
+    fresh = client.cookies.get(COOKIE)
+    assert fresh
+    for path in ("/events?page=beranda", "/api/status", "/static/console.css"):
+        late = client.get(path, cookies={COOKIE: "a-cookie-the-server-no-longer-knows"})
+        assert "set-cookie" not in late.headers, path
+    client.cookies.set(COOKIE, fresh)
+    answer = client.post(
+        "/masuk",
+        data={"csrf": csrf_of(form.text), "name": "op1", "pin": PINS["op1"], "next": "/"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
